@@ -1,0 +1,54 @@
+package io.github.mobilenetj.dnnl;
+
+import io.github.mobilenetj.dnnl.ffi.DnnlNative;
+import io.github.mobilenetj.dnnl.ffi.dnnl_version_t;
+import java.lang.foreign.MemorySegment;
+
+/** Library-wide facts and settings of the loaded oneDNN. */
+public final class Dnnl {
+
+    /** oneDNN's version, e.g. 3.13.0 and the git hash it was built from. */
+    public record Version(int major, int minor, int patch, String hash) {
+        @Override
+        public String toString() {
+            return major + "." + minor + "." + patch + (hash == null || hash.isEmpty() ? "" : " (" + hash + ")");
+        }
+    }
+
+    private Dnnl() {
+    }
+
+    public static Version version() {
+        NativeLibrary.load();
+        MemorySegment v = DnnlNative.dnnl_version().reinterpret(dnnl_version_t.sizeof());
+        return new Version(dnnl_version_t.major(v), dnnl_version_t.minor(v), dnnl_version_t.patch(v),
+                NativeStrings.read(dnnl_version_t.hash(v)));
+    }
+
+    /**
+     * The instruction set oneDNN's JIT uses on this CPU, e.g. {@code avx512_core_bf16}.
+     * On aarch64 oneDNN reports x86 names here; prefer {@link Primitive#implementation()} there.
+     */
+    public static String cpuIsa() {
+        NativeLibrary.load();
+        return NativeStrings.read(DnnlNative.dnnl_cpu_isa2str(DnnlNative.dnnl_get_effective_cpu_isa()));
+    }
+
+    /**
+     * Sets how many OpenMP threads primitives use when run from the calling thread.
+     * OpenMP keeps this per calling thread, so each thread that runs inference sets its own.
+     */
+    public static void setThreads(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("thread count must be positive, got " + threads);
+        }
+        NativeLibrary.load();
+        DnnlNative.omp_set_num_threads(threads);
+    }
+
+    /** The number of OpenMP threads primitives run with from the calling thread. */
+    public static int threads() {
+        NativeLibrary.load();
+        return DnnlNative.omp_get_max_threads();
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.mobilenetj.reference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.nio.FloatBuffer;
+import java.util.Map;
+
+/**
+ * Runs a single-input, single-output float ONNX model (such as one from {@link OnnxMobileNetWriter}) in
+ * ONNX Runtime on the CPU. ONNX Runtime's checked {@link OrtException}s are rethrown as
+ * {@link IllegalStateException}.
+ */
+public final class OnnxRuntimeRunner implements AutoCloseable {
+
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final String inputName;
+
+    /** All graph optimizations, one intra-op thread. */
+    public OnnxRuntimeRunner(byte[] model) {
+        this(model, 1, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    }
+
+    public OnnxRuntimeRunner(byte[] model, int intraOpThreads) {
+        this(model, intraOpThreads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    }
+
+    /**
+     * @param model          serialized ModelProto
+     * @param intraOpThreads intra-op thread pool size (1 or 2 on the 2-core test machines)
+     * @param level          graph optimization level ({@code NO_OPT} runs the nodes as written, e.g. unfused BN)
+     */
+    public OnnxRuntimeRunner(byte[] model, int intraOpThreads, OrtSession.SessionOptions.OptLevel level) {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        try {
+            opts.setOptimizationLevel(level);
+            opts.setIntraOpNumThreads(intraOpThreads);
+            opts.setInterOpNumThreads(1);
+            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            // Do not busy-wait on the shared cores between ops.
+            opts.addConfigEntry("session.intra_op.allow_spinning", "0");
+            this.session = OrtEnvironment.getEnvironment().createSession(model, opts);
+            this.options = opts;
+            this.inputName = session.getInputNames().iterator().next();
+        } catch (OrtException e) {
+            opts.close();
+            throw new IllegalStateException("ONNX Runtime could not load the model: " + e.getMessage(), e);
+        }
+    }
+
+    /** The underlying session (input/output info, metadata). */
+    public OrtSession session() {
+        return session;
+    }
+
+    /**
+     * Runs the model on one batch.
+     *
+     * @param input the input tensor's values, row-major
+     * @param shape the input tensor's shape, e.g. {batch, 3, 224, 224}
+     * @return the first output's values, row-major (logits [batch, classes] for a MobileNet)
+     */
+    public float[] run(float[] input, long... shape) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+            OnnxValue value = result.get(0);
+            if (!(value instanceof OnnxTensor out)) {
+                throw new IllegalStateException("output is not a tensor: " + value.getInfo());
+            }
+            FloatBuffer buffer = out.getFloatBuffer();
+            float[] values = new float[buffer.remaining()];
+            buffer.get(values);
+            return values;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            options.close();
+        }
+    }
+}
