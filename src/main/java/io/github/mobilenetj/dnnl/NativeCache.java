@@ -106,7 +106,7 @@ final class NativeCache {
                 throw new NativeLibraryException("oneDNN for " + platform.classifier() + " is not on the class path: looked for "
                         + resource + ", which the jar org.bytedeco:dnnl:" + NativeLibrary.DNNL_ARTIFACT_VERSION + ":"
                         + platform.classifier() + " carries. Add that jar (exclude its org.bytedeco:javacpp and "
-                        + "org.bytedeco:opencl dependencies), or " + NativeLibrary.OVERRIDE_HINT);
+                        + "org.bytedeco:opencl dependencies). " + NativeLibrary.OVERRIDE_HINT);
             }
             sources.add(describe(file, url));
         }

@@ -15,8 +15,8 @@ import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_impl_info_str;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_scratchpad_md;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_src_md;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_weights_md;
-import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_reduction_mean;
-import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_reduction_primitive_desc_create;
+import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_pooling_avg_exclude_padding;
+import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_pooling_forward_primitive_desc_create;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_reorder_primitive_desc_create;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_softmax_accurate;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_softmax_forward_primitive_desc_create;
@@ -74,15 +74,21 @@ public final class PrimitiveDesc extends NativeHandle {
         }
     }
 
-    /** Mean over the dimensions where dst has size 1 (global average pooling when dst is {N, C, 1, 1}). */
-    public static PrimitiveDesc reductionMean(Engine engine, MemoryDesc src, MemoryDesc dst, PrimitiveAttr attr) {
+    /**
+     * Average pooling over {@code kernel} windows with {@code strides} and no padding; with the
+     * kernel equal to the whole image this is global average pooling.
+     */
+    public static PrimitiveDesc averagePooling(Engine engine, MemoryDesc src, MemoryDesc dst, long[] kernel, long[] strides,
+            PrimitiveAttr attr) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(C_POINTER);
-            int status = dnnl_reduction_primitive_desc_create(out, engine.handle(), dnnl_reduction_mean(), src.handle(),
-                    dst.handle(), 0f, 0f, attr.handle());
-            Status.check(status, "dnnl_reduction_primitive_desc_create",
-                    "mean " + Arrays.toString(src.dims()) + " -> " + Arrays.toString(dst.dims()));
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "reduction");
+            MemorySegment zeros = arena.allocateFrom(C_LONG_LONG, new long[kernel.length]);
+            int status = dnnl_pooling_forward_primitive_desc_create(out, engine.handle(), dnnl_forward_inference(),
+                    dnnl_pooling_avg_exclude_padding(), src.handle(), dst.handle(), arena.allocateFrom(C_LONG_LONG, strides),
+                    arena.allocateFrom(C_LONG_LONG, kernel), zeros, zeros, zeros, attr.handle());
+            Status.check(status, "dnnl_pooling_forward_primitive_desc_create",
+                    "average pooling " + Arrays.toString(src.dims()) + " kernel " + Arrays.toString(kernel));
+            return new PrimitiveDesc(out.get(C_POINTER, 0), "pooling");
         }
     }
 

@@ -93,19 +93,33 @@ public final class Execution implements AutoCloseable {
     }
 
     /**
-     * Runs the network from {@code input} into {@code output}, both native segments of exactly
-     * the compiled shapes in float32 and the compiled layouts. Zero-copy and allocation-free.
+     * Runs the network from {@code input} into {@code output}, float32 segments of exactly the
+     * compiled shapes and layouts. Native segments are used in place (zero-copy, allocation-free);
+     * heap segments are copied through this execution's own buffers.
      */
     public void run(MemorySegment input, MemorySegment output) {
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(output, "output");
         checkSize("input", input.byteSize(), network.inputBytes());
         checkSize("output", output.byteSize(), network.outputBytes());
+        if (output.isReadOnly()) {
+            throw new IllegalArgumentException("output segment is read-only");
+        }
         enter();
         try {
-            this.input.attach(input);
-            this.output.attach(output);
+            // Native segments are used in place; heap segments go through this execution's buffers.
+            if (input.isNative()) {
+                this.input.attach(input);
+            } else {
+                MemorySegment.copy(input, 0, inputStaging, 0, inputStaging.byteSize());
+                this.input.attach(inputStaging);
+            }
+            boolean copyOut = !output.isNative();
+            this.output.attach(copyOut ? outputStaging : output);
             execute();
+            if (copyOut) {
+                MemorySegment.copy(outputStaging, 0, output, 0, outputStaging.byteSize());
+            }
         } finally {
             state.set(IDLE);
         }

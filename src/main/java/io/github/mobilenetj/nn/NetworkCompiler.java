@@ -136,7 +136,8 @@ final class NetworkCompiler implements AutoCloseable {
         }
         try (MemoryDesc dstAny = MemoryDesc.of(new long[] {input.batch(), input.channels(), 1, 1}, dataType, FormatTag.ANY);
                 PrimitiveAttr attr = new PrimitiveAttr();
-                PrimitiveDesc pd = PrimitiveDesc.reductionMean(engine, current, dstAny, attr)) {
+                PrimitiveDesc pd = PrimitiveDesc.averagePooling(engine, current, dstAny,
+                        new long[] {input.height(), input.width()}, new long[] {1, 1}, attr)) {
             MemoryDesc dst = own(pd.dstDesc());
             steps.add(new Step(label, own(new Primitive(pd)), current, dst, null, null, scratchpad(pd), false));
             return dst;

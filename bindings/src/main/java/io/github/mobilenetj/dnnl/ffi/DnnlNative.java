@@ -565,14 +565,14 @@ public class DnnlNative extends DnnlNative$shared {
     public static int dnnl_eltwise_clip() {
         return dnnl_eltwise_clip;
     }
-    private static final int dnnl_reduction_mean = (int)196598L;
+    private static final int dnnl_pooling_avg_exclude_padding = (int)1023L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.dnnl_reduction_mean = 196598
+     * enum <anonymous>.dnnl_pooling_avg_exclude_padding = 1023
      * }
      */
-    public static int dnnl_reduction_mean() {
-        return dnnl_reduction_mean;
+    public static int dnnl_pooling_avg_exclude_padding() {
+        return dnnl_pooling_avg_exclude_padding;
     }
     private static final int dnnl_softmax_accurate = (int)196608L;
     /**
@@ -2215,6 +2215,77 @@ public class DnnlNative extends DnnlNative$shared {
         }
     }
 
+    private static class dnnl_pooling_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            DnnlNative.C_INT,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_INT,
+            DnnlNative.C_INT,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_pooling_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_pooling_forward_primitive_desc_create$descriptor() {
+        return dnnl_pooling_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_pooling_forward_primitive_desc_create$handle() {
+        return dnnl_pooling_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_pooling_forward_primitive_desc_create$address() {
+        return dnnl_pooling_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_pooling_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int alg_kind, MemorySegment src_desc, MemorySegment dst_desc, MemorySegment strides, MemorySegment kernel, MemorySegment dilation, MemorySegment padding_l, MemorySegment padding_r, MemorySegment attr) {
+        var mh$ = dnnl_pooling_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_pooling_forward_primitive_desc_create", primitive_desc, engine, prop_kind, alg_kind, src_desc, dst_desc, strides, kernel, dilation, padding_l, padding_r, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, alg_kind, src_desc, dst_desc, strides, kernel, dilation, padding_l, padding_r, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dnnl_inner_product_forward_primitive_desc_create {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             DnnlNative.C_INT,
@@ -2275,73 +2346,6 @@ public class DnnlNative extends DnnlNative$shared {
                 traceDowncall("dnnl_inner_product_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, weights_desc, bias_desc, dst_desc, attr);
             }
             return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, weights_desc, bias_desc, dst_desc, attr);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class dnnl_reduction_primitive_desc_create {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            DnnlNative.C_INT,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_INT,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_FLOAT,
-            DnnlNative.C_FLOAT,
-            DnnlNative.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_reduction_primitive_desc_create");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static FunctionDescriptor dnnl_reduction_primitive_desc_create$descriptor() {
-        return dnnl_reduction_primitive_desc_create.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static MethodHandle dnnl_reduction_primitive_desc_create$handle() {
-        return dnnl_reduction_primitive_desc_create.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static MemorySegment dnnl_reduction_primitive_desc_create$address() {
-        return dnnl_reduction_primitive_desc_create.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static int dnnl_reduction_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int alg_kind, MemorySegment src_desc, MemorySegment dst_desc, float p, float eps, MemorySegment attr) {
-        var mh$ = dnnl_reduction_primitive_desc_create.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("dnnl_reduction_primitive_desc_create", primitive_desc, engine, alg_kind, src_desc, dst_desc, p, eps, attr);
-            }
-            return (int)mh$.invokeExact(primitive_desc, engine, alg_kind, src_desc, dst_desc, p, eps, attr);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,42 @@
+package io.github.mobilenetj.cli;
+
+import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.model.ModelConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/** The model options shared by the commands. */
+final class ModelSettings {
+    /** Seed of the random weights used when no weights file is given. */
+    static final long DEMO_SEED = 42;
+
+    private ModelSettings() {
+    }
+
+    static ModelConfig config(Options o, int maxBatch) {
+        return builder(o, maxBatch).config();
+    }
+
+    static MobileNetV1.Builder builder(Options o, int maxBatch) {
+        return MobileNetV1.builder()
+                .widthMultiplier(o.positiveDouble("alpha", 1.0))
+                .resolution(o.positiveInt("resolution", 224))
+                .classes(o.positiveInt("classes", 1000))
+                .maxBatchSize(maxBatch);
+    }
+
+    /** Builds the model, with the weights file if given, else seeded random weights (said plainly). */
+    static MobileNetV1 build(Options o, int maxBatch, PrintStream out) throws IOException {
+        MobileNetV1.Builder b = builder(o, maxBatch);
+        Path weights = o.existingFile("weights");
+        if (weights != null) {
+            b.weights(weights);
+        } else {
+            out.println("NOTE: no --weights given: using RANDOM weights (seed " + DEMO_SEED
+                    + "), so predictions are meaningless. Pass --weights FILE.safetensors for a trained model.");
+            b.randomWeights(DEMO_SEED);
+        }
+        return b.build();
+    }
+}

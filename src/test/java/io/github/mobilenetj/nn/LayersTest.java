@@ -1,0 +1,204 @@
+package io.github.mobilenetj.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mobilenetj.dnnl.Engine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Linear, GlobalAvgPool, Softmax and a small Sequential against the naive reference. */
+class LayersTest {
+
+    private static Engine engine;
+
+    @BeforeAll
+    static void createEngine() {
+        engine = Engine.cpu();
+    }
+
+    @AfterAll
+    static void closeEngine() {
+        engine.close();
+    }
+
+    /** Runs {@code net} on {@code x} (NCHW order) given in {@code layout}; returns the output in NCHW order. */
+    private static float[] run(Sequential net, Shape input, Layout layout, float[] x) {
+        Shape output = net.outputShape(input);
+        float[] in = layout == Layout.NCHW ? x : Naive.toNhwc(x, input.batch(), input.channels(), input.height(), input.width());
+        float[] got = new float[(int) output.elementCount()];
+        try (CompiledNetwork compiled = net.compile(engine, input, layout, layout);
+                Execution exec = compiled.newExecution(0)) {
+            assertEquals(input, compiled.inputShape());
+            assertEquals(output, compiled.outputShape());
+            assertEquals(input.elementCount() * Float.BYTES, compiled.inputBytes());
+            assertEquals(output.elementCount() * Float.BYTES, compiled.outputBytes());
+            exec.run(in, got);
+        }
+        if (layout == Layout.NHWC && (output.height() > 1 || output.width() > 1)) {
+            throw new AssertionError("only [N, C, 1, 1] outputs are compared here");
+        }
+        return got; // [N, C, 1, 1] is the same in both layouts
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        float tolerance = 1e-4f * Math.max(1f, Naive.maxAbs(want));
+        float error = Naive.maxAbsDiff(want, got);
+        assertTrue(error <= tolerance, what + ": max abs error " + error + " > " + tolerance);
+    }
+
+    // ---------------------------------------------------------------- Linear
+
+    static Stream<Arguments> linearCases() {
+        List<Arguments> list = new ArrayList<>();
+        int[][] inputs = {
+            {1, 16, 1, 1}, {3, 64, 1, 1}, {2, 1024, 1, 1}, // flattened vectors
+            {1, 3, 4, 5}, {2, 8, 7, 5}, {3, 16, 3, 3}, // spatial input, flattened in NCHW order
+        };
+        for (int[] s : inputs) {
+            for (boolean bias : new boolean[] {true, false}) {
+                for (Layout layout : Layout.values()) {
+                    list.add(Arguments.of(s[0], s[1], s[2], s[3], s[1] == 1024 ? 1000 : 10, bias, layout));
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "n{0} c{1} {2}x{3} -> {4} bias={5} {6}")
+    @MethodSource("linearCases")
+    void linearMatchesNaive(int n, int c, int h, int w, int out, boolean withBias, Layout layout) {
+        SplittableRandom r = new SplittableRandom(1000L * c + 10L * h + w + (withBias ? 1 : 0));
+        int in = c * h * w;
+        float[] weights = Naive.random(r, out * in, 1.0 / Math.sqrt(in));
+        float[] bias = withBias ? Naive.random(r, out, 1.0) : null;
+        float[] x = Naive.random(r, n * in, 2.0);
+        Linear linear = new Linear(in, out, weights, bias);
+        Shape input = Shape.of(n, c, h, w);
+        assertEquals(Shape.of(n, out, 1, 1), linear.outputShape(input));
+        assertEquals((long) in * out + (withBias ? out : 0), linear.parameterCount());
+
+        float[] want = Naive.linear(x, n, in, weights, bias, out);
+        assertClose(want, run(Sequential.of(linear), input, layout, x), layout.toString());
+    }
+
+    // ---------------------------------------------------------------- GlobalAvgPool
+
+    static Stream<Arguments> poolCases() {
+        List<Arguments> list = new ArrayList<>();
+        for (int[] hw : new int[][] {{7, 5}, {112, 112}}) {
+            for (int c : new int[] {3, 40, 64}) {
+                for (int n : new int[] {1, 3}) {
+                    for (Layout layout : Layout.values()) {
+                        list.add(Arguments.of(n, c, hw[0], hw[1], layout));
+                    }
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "n{0} c{1} {2}x{3} {4}")
+    @MethodSource("poolCases")
+    void globalAvgPoolMatchesNaive(int n, int c, int h, int w, Layout layout) {
+        SplittableRandom r = new SplittableRandom(7L * c + h + n);
+        // An offset keeps the mean away from zero, so a missing division or a dropped row shows.
+        float[] x = Naive.random(r, n * c * h * w, 3.0);
+        for (int i = 0; i < x.length; i++) {
+            x[i] += 1.5f;
+        }
+        GlobalAvgPool pool = new GlobalAvgPool();
+        Shape input = Shape.of(n, c, h, w);
+        assertEquals(Shape.of(n, c, 1, 1), pool.outputShape(input));
+        float[] want = Naive.globalAvgPool(x, n, c, h * w);
+        assertClose(want, run(Sequential.of(pool), input, layout, x), layout.toString());
+    }
+
+    // ---------------------------------------------------------------- Softmax
+
+    static Stream<Arguments> softmaxCases() {
+        return Stream.of(
+                Arguments.of(1, 10, 1.0), Arguments.of(3, 10, 5.0), Arguments.of(2, 1000, 3.0),
+                Arguments.of(4, 7, 40.0), // large logits: needs the max subtraction to stay finite
+                Arguments.of(1, 1, 1.0));
+    }
+
+    @ParameterizedTest(name = "n{0} classes{1} scale{2}")
+    @MethodSource("softmaxCases")
+    void softmaxMatchesNaive(int n, int classes, double scale) {
+        float[] x = Naive.random(new SplittableRandom(classes * 31L + n), n * classes, scale);
+        float[] want = Naive.softmax(x, n, classes);
+        for (Layout layout : Layout.values()) {
+            float[] got = run(Sequential.of(new Softmax()), Shape.of(n, classes, 1, 1), layout, x);
+            assertClose(want, got, layout.toString());
+            for (int b = 0; b < n; b++) {
+                double sum = 0;
+                for (int i = 0; i < classes; i++) {
+                    sum += got[b * classes + i];
+                }
+                assertEquals(1.0, sum, 1e-4, "probabilities of item " + b);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "n{0} classes{1}")
+    @MethodSource("softmaxCases")
+    void linearThenSoftmaxMatchesNaive(int n, int classes, double scale) {
+        SplittableRandom r = new SplittableRandom(classes + 17L * n);
+        int in = 24;
+        float[] weights = Naive.random(r, classes * in, scale / 4);
+        float[] bias = Naive.random(r, classes, 1.0);
+        float[] x = Naive.random(r, n * in, 1.0);
+        float[] want = Naive.softmax(Naive.linear(x, n, in, weights, bias, classes), n, classes);
+        for (Layout layout : Layout.values()) {
+            float[] got = run(Sequential.of(new Linear(in, classes, weights, bias), new Softmax()),
+                    Shape.of(n, in, 1, 1), layout, x);
+            assertClose(want, got, layout.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- conv -> pool -> linear
+
+    static Stream<Arguments> sequentialCases() {
+        List<Arguments> list = new ArrayList<>();
+        for (int n : new int[] {1, 2}) {
+            for (Layout layout : Layout.values()) {
+                for (Activation a : new Activation[] {Activation.RELU, Activation.RELU6}) {
+                    list.add(Arguments.of(n, layout, a));
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "n{0} {1} {2}")
+    @MethodSource("sequentialCases")
+    void convPoolLinearMatchesNaive(int n, Layout layout, Activation activation) {
+        SplittableRandom r = new SplittableRandom(n * 101L + layout.ordinal() * 7L + activation.ordinal());
+        int cin = 8, cout = 16, h = 15, w = 13, classes = 10;
+        float[] convW = Naive.random(r, cout * cin * 9, 0.5);
+        float[] convB = Naive.random(r, cout, 0.5);
+        float[] fcW = Naive.random(r, classes * cout, 1.0);
+        float[] fcB = Naive.random(r, classes, 1.0);
+        float[] x = Naive.random(r, n * cin * h * w, 2.0);
+
+        Conv2d conv = Conv2d.builder(cin, cout).kernel(3).stride(2).padding(1).weights(convW).bias(convB)
+                .activation(activation).build();
+        Sequential net = Sequential.of(conv, new GlobalAvgPool(), new Linear(cout, classes, fcW, fcB));
+        Shape input = Shape.of(n, cin, h, w);
+        assertEquals(Shape.of(n, classes, 1, 1), net.outputShape(input));
+
+        int oh = (h + 2 - 3) / 2 + 1, ow = (w + 2 - 3) / 2 + 1;
+        float[] y = Naive.activate(Naive.conv2d(x, n, cin, h, w, convW, convB, cout, 3, 3, 2, 1, 1, 1, 1, 1), activation);
+        y = Naive.globalAvgPool(y, n, cout, oh * ow);
+        float[] want = Naive.linear(y, n, cout, fcW, fcB, classes);
+        assertClose(want, run(net, input, layout, x), layout + " " + activation);
+    }
+}
