@@ -44,7 +44,9 @@ public final class Main {
         List<String> rest = args.length == 0 ? List.of() : Arrays.asList(args).subList(1, args.length);
         try {
             switch (command) {
+                case "demo" -> new DemoCommand(out).run(rest);
                 case "summary" -> new SummaryCommand(out).run(rest);
+                case "classify" -> new ClassifyCommand(out).run(rest);
                 case "latency" -> new LatencyCommand(out).run(rest);
                 case "help", "--help", "-h" -> out.print(USAGE);
                 default -> throw new UsageException("unknown command '" + command + "'; run 'mobilenetj help'");

@@ -26,8 +26,11 @@ public final class Dnnl {
     }
 
     /**
-     * The instruction set oneDNN's JIT uses on this CPU, e.g. {@code avx512_core_bf16}.
-     * On aarch64 oneDNN reports x86 names here; prefer {@link Primitive#implementation()} there.
+     * What {@code dnnl_get_effective_cpu_isa} reports, e.g. {@code cpu_isa_avx512_core_bf16}: the
+     * ceiling oneDNN dispatches under ({@code ONEDNN_MAX_CPU_ISA}), which on some CPUs names
+     * features the CPU lacks. The kernels actually chosen carry their ISA in
+     * {@link Primitive#implementation()} (e.g. {@code brgconv_1x1:avx512_core}); on aarch64 this
+     * call reports x86 names, so use the implementation names there.
      */
     public static String cpuIsa() {
         NativeLibrary.load();

@@ -137,12 +137,22 @@ public final class Session implements AutoCloseable {
         if (closed) {
             return;
         }
-        for (Execution e : executions) {
-            if (e != null) {
-                e.close();
-            }
-        }
         closed = true;
         model.sessionClosed();
+        // Close every execution even if one refuses (it is running on another thread); the
+        // network it belongs to keeps refusing to close until that execution is closed too.
+        IllegalStateException refused = null;
+        for (Execution e : executions) {
+            try {
+                if (e != null) {
+                    e.close();
+                }
+            } catch (IllegalStateException running) {
+                refused = running;
+            }
+        }
+        if (refused != null) {
+            throw refused;
+        }
     }
 }

@@ -72,7 +72,7 @@ class NativeCacheTest {
     private static Map<String, byte[]> natives(long seed) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(GOMP, bytes(seed, 64 * 1024 + 3));
-        files.put(DNNL, bytes(seed + 1, 2 * 1024 * 1024 + 7));
+        files.put(DNNL, bytes(seed + 1, 768 * 1024 + 7));
         return files;
     }
 

@@ -1,0 +1,81 @@
+package io.github.mobilenetj.cli;
+
+import io.github.mobilenetj.dnnl.Dnnl;
+import io.github.mobilenetj.dnnl.Engine;
+import io.github.mobilenetj.dnnl.NativeLibrary;
+import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.nn.Activation;
+import io.github.mobilenetj.nn.CompiledNetwork;
+import io.github.mobilenetj.nn.Conv2d;
+import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.nn.Sequential;
+import io.github.mobilenetj.nn.Shape;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** {@code mobilenetj demo}: what oneDNN does on this machine, end to end. */
+final class DemoCommand {
+    private final PrintStream out;
+
+    DemoCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    void run(List<String> args) throws IOException {
+        if (!args.isEmpty()) {
+            throw new UsageException("demo takes no arguments, got " + args);
+        }
+        NativeLibrary.Loaded loaded = NativeLibrary.load();
+        out.println("oneDNN " + Dnnl.version() + " loaded from " + loaded.library());
+        List<CompiledNetwork.PrimitiveInfo> kernels = separableBlock();
+        out.println("CPU ISA oneDNN uses: " + kernelIsa(kernels) + " (from the kernels it chose; its ISA ceiling reports "
+                + Dnnl.cpuIsa() + "); OpenMP threads: " + Dnnl.threads());
+        out.println();
+        out.println("Depthwise separable block (MobileNetV1 block 1: 32 -> 64 channels at 112x112, NCHW in and out):");
+        for (CompiledNetwork.PrimitiveInfo p : kernels) {
+            out.printf("  %-28s %-14s %s%n", p.label(), p.operation(), p.implementation());
+        }
+        out.println();
+        try (MobileNetV1 model = MobileNetV1.builder().randomWeights(ModelSettings.DEMO_SEED).build()) {
+            out.print(model.summary());
+            out.println();
+            out.println("NOTE: RANDOM weights (seed " + ModelSettings.DEMO_SEED + "): the classification below shows the"
+                    + " pipeline working, not a meaningful label. Use 'classify --weights FILE' for a trained model.");
+            ClassifyCommand.printSample(model, out, 5);
+            out.println();
+            out.println(LatencyCommand.measure(model, 100, 20, Runtime.getRuntime().availableProcessors(), 1));
+        }
+    }
+
+    /** The ISA suffixes of the convolution kernels, e.g. "avx512_core" from "brgconv_1x1:avx512_core". */
+    private static String kernelIsa(List<CompiledNetwork.PrimitiveInfo> kernels) {
+        return kernels.stream().filter(p -> p.operation().equals("convolution"))
+                .map(p -> p.implementation().contains(":") ? p.implementation().substring(p.implementation().indexOf(':') + 1)
+                        : p.implementation())
+                .distinct().collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** Compiles MobileNetV1's first depthwise separable block (32 -> 64 channels at 112x112); returns its kernels. */
+    private static List<CompiledNetwork.PrimitiveInfo> separableBlock() {
+        SplittableRandom random = new SplittableRandom(1);
+        Conv2d depthwise = Conv2d.depthwise(32, 3).padding(1).weights(values(random, 32 * 9))
+                .bias(values(random, 32)).activation(Activation.RELU).build();
+        Conv2d pointwise = Conv2d.pointwise(32, 64).weights(values(random, 64 * 32))
+                .bias(values(random, 64)).activation(Activation.RELU).build();
+        Shape input = Shape.of(1, 32, 112, 112);
+        try (Engine engine = Engine.cpu();
+                CompiledNetwork block = Sequential.of(depthwise, pointwise).compile(engine, input, Layout.NCHW, Layout.NCHW)) {
+            return block.primitives();
+        }
+    }
+
+    private static float[] values(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextDouble() - 0.5);
+        }
+        return v;
+    }
+}

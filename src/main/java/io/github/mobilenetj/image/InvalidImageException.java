@@ -1,0 +1,22 @@
+package io.github.mobilenetj.image;
+
+import java.io.IOException;
+
+/**
+ * An image file or byte array that exists but cannot be used: empty, truncated, corrupt, in a format
+ * no installed ImageIO reader understands, or in a colour model this package does not convert (such
+ * as CMYK). The message names the source and the problem.
+ */
+public class InvalidImageException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates an exception with the given message. */
+    public InvalidImageException(String message) {
+        super(message);
+    }
+
+    /** Creates an exception with the given message and underlying decoder failure. */
+    public InvalidImageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,127 @@
+package io.github.mobilenetj.image;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Class names of a classifier, by output index. Immutable. */
+public final class Labels {
+    private static final String IMAGENET_RESOURCE = "imagenet-classes.txt";
+    private static final int IMAGENET_CLASSES = 1000;
+
+    private final List<String> names;
+
+    private Labels(List<String> names) {
+        this.names = names;
+    }
+
+    /**
+     * The 1000 ImageNet-1k classes in the order of torchvision's classifiers (0 = "tench",
+     * 999 = "toilet tissue"), from torchvision's category list (see this package's resources README).
+     */
+    public static Labels imageNet() {
+        return ImageNetHolder.LABELS;
+    }
+
+    /**
+     * Labels from a list, index i naming output i. The list is copied.
+     *
+     * @throws IllegalArgumentException if the list is empty or contains null
+     */
+    public static Labels of(List<String> names) {
+        Objects.requireNonNull(names, "names");
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("a label list needs at least one name, got none");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i) == null) {
+                throw new IllegalArgumentException("label " + i + " is null");
+            }
+        }
+        return new Labels(List.copyOf(names));
+    }
+
+    /**
+     * Reads one label per line from a UTF-8 text file; a final empty line is ignored.
+     *
+     * @throws IllegalArgumentException if the file has no labels or an empty line among them
+     */
+    public static Labels read(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        return parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    private static Labels parse(List<String> lines, String source) {
+        List<String> names = new ArrayList<>(lines);
+        while (!names.isEmpty() && names.getLast().isEmpty()) {
+            names.removeLast();
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException(source + ": contains no labels");
+        }
+        int blank = names.indexOf("");
+        if (blank >= 0) {
+            throw new IllegalArgumentException(source + ": line " + (blank + 1)
+                    + " is empty; expected one label per line");
+        }
+        return new Labels(List.copyOf(names));
+    }
+
+    /**
+     * The name of class {@code index}.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     */
+    public String name(int index) {
+        if (index < 0 || index >= names.size()) {
+            throw new IndexOutOfBoundsException("class index " + index + " is out of range: there are "
+                    + names.size() + " labels (0 to " + (names.size() - 1) + ")");
+        }
+        return names.get(index);
+    }
+
+    /** Number of classes. */
+    public int size() {
+        return names.size();
+    }
+
+    /** All names in index order, unmodifiable. */
+    public List<String> names() {
+        return names;
+    }
+
+    @Override
+    public String toString() {
+        return "Labels[" + names.size() + " classes: " + names.getFirst() + (names.size() > 1 ? ", ..." : "") + "]";
+    }
+
+    /** Loads the bundled list on first use. */
+    private static final class ImageNetHolder {
+        static final Labels LABELS = load();
+
+        private static Labels load() {
+            try (InputStream in = Labels.class.getResourceAsStream(IMAGENET_RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("resource " + IMAGENET_RESOURCE + " is missing from the classpath");
+                }
+                List<String> lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList();
+                Labels labels = parse(lines, IMAGENET_RESOURCE);
+                if (labels.size() != IMAGENET_CLASSES) {
+                    throw new IllegalStateException(IMAGENET_RESOURCE + " has " + labels.size() + " labels, expected "
+                            + IMAGENET_CLASSES);
+                }
+                return labels;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read resource " + IMAGENET_RESOURCE, e);
+            }
+        }
+    }
+}

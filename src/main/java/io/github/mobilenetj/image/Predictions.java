@@ -1,0 +1,85 @@
+package io.github.mobilenetj.image;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Turns a classifier's logits into its most probable classes. */
+public final class Predictions {
+    private Predictions() {}
+
+    /** {@link #topK(float[], int, int, int, Labels)} over the whole array. */
+    public static List<Prediction> topK(float[] logits, int k, Labels labels) {
+        Objects.requireNonNull(logits, "logits");
+        return topK(logits, 0, logits.length, k, labels);
+    }
+
+    /**
+     * The {@code k} most probable classes of the logits {@code logits[offset .. offset + count)}, most
+     * probable first, with softmax probabilities. Equal logits are ordered by lower class index.
+     *
+     * <p>The softmax subtracts the maximum logit and works in double, so large logits neither
+     * overflow nor lose the small classes; probabilities are rounded to float at the end.
+     *
+     * @param k number of classes wanted; more than {@code count} returns all of them
+     * @throws IllegalArgumentException if {@code k < 1}, {@code count < 1}, a logit is NaN or
+     *     infinite, or {@code labels} does not have exactly {@code count} names
+     * @throws IndexOutOfBoundsException if the range does not fit in {@code logits}
+     */
+    public static List<Prediction> topK(float[] logits, int offset, int count, int k, Labels labels) {
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(labels, "labels");
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be at least 1, got " + count);
+        }
+        Objects.checkFromIndexSize(offset, count, logits.length);
+        if (labels.size() != count) {
+            throw new IllegalArgumentException("the model gives " + count + " logits but there are " + labels.size()
+                    + " labels; expected one label per logit");
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < count; i++) {
+            float logit = logits[offset + i];
+            if (!Float.isFinite(logit)) {
+                throw new IllegalArgumentException("logit " + i + " is " + logit + "; expected finite values");
+            }
+            max = Math.max(max, logit);
+        }
+        double sum = 0.0;
+        for (int i = 0; i < count; i++) {
+            sum += Math.exp(logits[offset + i] - max);
+        }
+        int[] best = largest(logits, offset, count, Math.min(k, count));
+        List<Prediction> predictions = new ArrayList<>(best.length);
+        for (int index : best) {
+            float probability = (float) (Math.exp(logits[offset + index] - max) / sum);
+            predictions.add(new Prediction(index, labels.name(index), probability));
+        }
+        return List.copyOf(predictions);
+    }
+
+    /**
+     * Indices of the {@code k} largest values, largest first, ties by lower index. Insertion into a
+     * sorted array of k: O(count * k) worst case, cheap for the usual k of 1 to 10.
+     */
+    private static int[] largest(float[] values, int offset, int count, int k) {
+        int[] top = new int[k];
+        int size = 0;
+        for (int i = 0; i < count; i++) {
+            float v = values[offset + i];
+            if (size == k && v <= values[offset + top[k - 1]]) {
+                continue; // not better than the current k-th; equal loses to its lower index
+            }
+            int position = size < k ? size++ : k - 1;
+            while (position > 0 && values[offset + top[position - 1]] < v) {
+                top[position] = top[position - 1];
+                position--;
+            }
+            top[position] = i;
+        }
+        return top;
+    }
+}
