@@ -1,9 +1,7 @@
 package io.github.mobilenetj.cli;
 
 import io.github.mobilenetj.image.ImageFiles;
-import io.github.mobilenetj.image.ImageNetTransform;
 import io.github.mobilenetj.image.ImageTransform;
-import io.github.mobilenetj.image.Labels;
 import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.image.Prediction;
 import io.github.mobilenetj.image.Predictions;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 
 /** {@code mobilenetj classify IMAGE...}: torchvision's evaluation preprocessing, then top-k classes. */
@@ -65,22 +62,15 @@ final class ClassifyCommand {
     }
 
     private static void print(MobileNetV1 model, String name, BufferedImage image, int top, PrintStream out) {
-        var config = model.config();
-        ImageTransform transform = ImageNetTransform.forResolution(config.resolution());
-        if (transform.channels() != config.inChannels()) {
-            throw new IllegalArgumentException("the ImageNet preprocessing gives " + transform.channels()
-                    + " channels, the model takes " + config.inChannels());
-        }
+        ImageTransform transform = model.preprocessing();
         float[] input = new float[model.imageSize()];
-        transform.apply(image, config.inputLayout() == Layout.NHWC ? PixelLayout.HWC : PixelLayout.CHW, input, 0);
+        transform.apply(image, model.config().inputLayout() == Layout.NHWC ? PixelLayout.HWC : PixelLayout.CHW, input, 0);
         float[] logits;
         try (Session session = model.newSession()) {
             logits = session.run(input);
         }
-        Labels labels = config.classes() == 1000 ? Labels.imageNet()
-                : Labels.of(IntStream.range(0, config.classes()).mapToObj(i -> "class " + i).toList());
         out.println(name + ":");
-        for (Prediction p : Predictions.topK(logits, 0, logits.length, top, labels)) {
+        for (Prediction p : Predictions.topK(logits, 0, logits.length, top, model.labels())) {
             out.printf(Locale.ROOT, "  %5.1f%%  %4d  %s%n", p.probability() * 100, p.classIndex(), p.label());
         }
     }

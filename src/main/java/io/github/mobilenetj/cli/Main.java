@@ -26,6 +26,8 @@ public final class Main {
                   [--weights FILE] [--alpha A] [--resolution R] [--classes N] [--top K]
               latency                   batch latency percentiles and throughput
                   [--iterations N] [--threads T] [--batch B] [--alpha A] [--resolution R] [--weights FILE]
+              evaluate                  test accuracy and images/s on Fashion-MNIST
+                  --weights FILE [--fashion-mnist DIR] [--batch B] [--threads T] [--limit N]
               help                      this text
 
             Without --weights the model uses seeded random weights, and says so.
@@ -48,6 +50,7 @@ public final class Main {
                 case "summary" -> new SummaryCommand(out).run(rest);
                 case "classify" -> new ClassifyCommand(out).run(rest);
                 case "latency" -> new LatencyCommand(out).run(rest);
+                case "evaluate" -> new EvaluateCommand(out).run(rest);
                 case "help", "--help", "-h" -> out.print(USAGE);
                 default -> throw new UsageException("unknown command '" + command + "'; run 'mobilenetj help'");
             }

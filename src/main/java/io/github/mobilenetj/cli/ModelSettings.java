@@ -1,6 +1,8 @@
 package io.github.mobilenetj.cli;
 
+import io.github.mobilenetj.io.SafetensorsFile;
 import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.model.ModelMetadata;
 import io.github.mobilenetj.model.ModelConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,6 +14,12 @@ final class ModelSettings {
     static final long DEMO_SEED = 42;
 
     private ModelSettings() {
+    }
+
+    private static boolean describesModel(Path weights) throws IOException {
+        try (SafetensorsFile st = SafetensorsFile.open(weights)) {
+            return ModelMetadata.describesModel(st.metadata());
+        }
     }
 
     static ModelConfig config(Options o, int maxBatch) {
@@ -28,8 +36,16 @@ final class ModelSettings {
 
     /** Builds the model, with the weights file if given, else seeded random weights (said plainly). */
     static MobileNetV1 build(Options o, int maxBatch, PrintStream out) throws IOException {
-        MobileNetV1.Builder b = builder(o, maxBatch);
         Path weights = o.existingFile("weights");
+        if (weights != null && describesModel(weights)) {
+            for (String option : new String[] {"alpha", "resolution", "classes"}) {
+                if (o.string(option, null) != null) {
+                    throw new UsageException(weights + " describes its own model in its metadata; drop --" + option);
+                }
+            }
+            return MobileNetV1.load(weights, maxBatch);
+        }
+        MobileNetV1.Builder b = builder(o, maxBatch);
         if (weights != null) {
             b.weights(weights);
         } else {

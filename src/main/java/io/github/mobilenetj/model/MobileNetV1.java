@@ -2,6 +2,9 @@ package io.github.mobilenetj.model;
 
 import io.github.mobilenetj.dnnl.DataType;
 import io.github.mobilenetj.dnnl.Engine;
+import io.github.mobilenetj.image.ImageTransform;
+import io.github.mobilenetj.image.Labels;
+import io.github.mobilenetj.io.SafetensorsFile;
 import io.github.mobilenetj.nn.Activation;
 import io.github.mobilenetj.nn.BatchNorm;
 import io.github.mobilenetj.nn.CompiledNetwork;
@@ -37,6 +40,8 @@ import java.util.Objects;
 public final class MobileNetV1 implements AutoCloseable {
 
     private final ModelConfig config;
+    private final Labels labels;
+    private final ImageTransform preprocessing;
     private final Sequential network;
     private final Engine engine;
     private final DataType dataType;
@@ -45,8 +50,10 @@ public final class MobileNetV1 implements AutoCloseable {
     private boolean closed;
     private int openSessions;
 
-    private MobileNetV1(ModelConfig config, Weights weights, DataType dataType) {
+    private MobileNetV1(ModelConfig config, Weights weights, DataType dataType, Labels labels, ImageTransform preprocessing) {
         this.config = config;
+        this.labels = labels;
+        this.preprocessing = preprocessing;
         this.dataType = dataType;
         this.network = new Sequential(layers(config, weights));
         this.network.outputShape(inputShape(1));
@@ -62,6 +69,26 @@ public final class MobileNetV1 implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Builds the model a self-describing weights file describes, for batches of one image. */
+    public static MobileNetV1 load(Path file) throws IOException {
+        return load(file, 1);
+    }
+
+    /**
+     * Builds the model a self-describing weights file describes: its architecture, class labels
+     * and preprocessing come from the file's metadata (see {@link ModelMetadata}).
+     *
+     * @throws IllegalArgumentException when the metadata is missing or does not match the tensors
+     */
+    public static MobileNetV1 load(Path file, int maxBatchSize) throws IOException {
+        Objects.requireNonNull(file, "file");
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            ModelMetadata meta = ModelMetadata.parse(st.metadata(), file.toString(), maxBatchSize);
+            Weights weights = Weights.from(st, meta.config());
+            return new MobileNetV1(meta.config(), weights, DataType.F32, meta.labels(), meta.preprocessing());
+        }
     }
 
     /** The layers with BatchNorm folded into each convolution and the activation fused. */
@@ -139,6 +166,16 @@ public final class MobileNetV1 implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** Class names: from the weights file's metadata, else ImageNet's for 1000 classes, else "class i". */
+    public Labels labels() {
+        return labels;
+    }
+
+    /** How images become this model's input: from the weights file's metadata, else torchvision's ImageNet transform. */
+    public ImageTransform preprocessing() {
+        return preprocessing;
     }
 
     /** The element type the network computes in (F32). */
@@ -232,7 +269,8 @@ public final class MobileNetV1 implements AutoCloseable {
                     : weightsFile != null ? Weights.load(weightsFile, config)
                     : Weights.random(config, seed);
             w.requireShapesOf(config);
-            return new MobileNetV1(config, w, DataType.F32);
+            return new MobileNetV1(config, w, DataType.F32, ModelMetadata.defaultLabels(config.classes()),
+                    ModelMetadata.defaultPreprocessing(config));
         }
     }
 }

@@ -16,6 +16,11 @@ public record BatchNorm(float[] gamma, float[] beta, float[] mean, float[] varia
         Objects.requireNonNull(beta, "beta");
         Objects.requireNonNull(mean, "mean");
         Objects.requireNonNull(variance, "variance");
+        // Copies, so the checks below cannot be undone by editing the caller's arrays.
+        gamma = gamma.clone();
+        beta = beta.clone();
+        mean = mean.clone();
+        variance = variance.clone();
         int c = gamma.length;
         if (beta.length != c || mean.length != c || variance.length != c) {
             throw new IllegalArgumentException("batch norm vectors must have equal length: gamma " + c + ", beta "
@@ -30,6 +35,26 @@ public record BatchNorm(float[] gamma, float[] beta, float[] mean, float[] varia
                         + variance[i] + " + " + epsilon);
             }
         }
+    }
+
+    @Override
+    public float[] gamma() {
+        return gamma.clone();
+    }
+
+    @Override
+    public float[] beta() {
+        return beta.clone();
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] variance() {
+        return variance.clone();
     }
 
     public int channels() {

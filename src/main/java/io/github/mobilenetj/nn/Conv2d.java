@@ -68,6 +68,8 @@ public final class Conv2d implements Layer {
                     + outChannels);
         }
         int perFilter = weights.length / outChannels;
+        float[] beta = bn.beta();
+        float[] mean = bn.mean();
         float[] w = new float[weights.length];
         float[] b = new float[outChannels];
         for (int o = 0; o < outChannels; o++) {
@@ -76,7 +78,7 @@ public final class Conv2d implements Layer {
                 w[o * perFilter + i] = (float) (weights[o * perFilter + i] * scale);
             }
             double oldBias = bias == null ? 0.0 : bias[o];
-            b[o] = (float) (bn.beta()[o] + (oldBias - bn.mean()[o]) * scale);
+            b[o] = (float) (beta[o] + (oldBias - mean[o]) * scale);
         }
         return toBuilder().weights(w).bias(b).build();
     }

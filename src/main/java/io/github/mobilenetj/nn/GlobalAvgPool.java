@@ -10,6 +10,7 @@ public record GlobalAvgPool() implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
+        java.util.Objects.requireNonNull(input, "input");
         return new Shape(input.batch(), input.channels(), 1, 1);
     }
 

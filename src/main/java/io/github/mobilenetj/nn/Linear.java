@@ -39,6 +39,7 @@ public final class Linear implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
+        java.util.Objects.requireNonNull(input, "input");
         if (input.itemSize() != inFeatures) {
             throw new IllegalArgumentException("Linear expects " + inFeatures + " input features, got input shape " + input
                     + " (" + input.itemSize() + " features)");

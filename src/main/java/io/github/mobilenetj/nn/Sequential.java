@@ -2,6 +2,7 @@ package io.github.mobilenetj.nn;
 
 import io.github.mobilenetj.dnnl.DataType;
 import io.github.mobilenetj.dnnl.Engine;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,7 +23,7 @@ public final class Sequential {
     }
 
     public static Sequential of(Layer... layers) {
-        return new Sequential(List.of(layers));
+        return new Sequential(Arrays.asList(layers));
     }
 
     public List<Layer> layers() {

@@ -10,6 +10,7 @@ public record Softmax() implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
+        java.util.Objects.requireNonNull(input, "input");
         if (input.height() != 1 || input.width() != 1) {
             throw new IllegalArgumentException("Softmax expects [N, classes, 1, 1], got " + input);
         }

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -190,8 +189,6 @@ class BadInputTest {
     }
 
     @Test
-    @Disabled("main-code bug: Sequential.of passes its varargs to List.of, which throws a message-less "
-            + "NullPointerException before the constructor's Objects.requireNonNull(layers.get(i), \"layer \" + i) runs")
     void nullLayerInSequentialOfIsNamed() {
         npe(() -> Sequential.of(conv3x3(1, 1), null), "layer 1");
     }
@@ -220,6 +217,15 @@ class BadInputTest {
         iae(() -> new BatchNorm(ones, ones, ones, ones, Double.POSITIVE_INFINITY), "epsilon");
         // Zero variance is fine as long as epsilon is positive.
         assertEquals(3, new BatchNorm(ones, ones, ones, new float[3], 1e-5).channels());
+    }
+
+    @Test
+    void batchNormValidationCannotBeBypassedByEditingTheArraysLater() {
+        float[] variance = {1f};
+        BatchNorm bn = new BatchNorm(new float[] {1f}, new float[] {0f}, new float[] {0f}, variance, 1e-5);
+        variance[0] = -1f; // would have been refused by the constructor
+        Conv2d folded = Conv2d.pointwise(1, 1).weights(new float[] {1f}).build().foldBatchNorm(bn);
+        assertEquals((float) (1 / Math.sqrt(1 + 1e-5)), folded.weights()[0], 1e-7f);
     }
 
     @Test

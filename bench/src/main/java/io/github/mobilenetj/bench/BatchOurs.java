@@ -1,0 +1,59 @@
+package io.github.mobilenetj.bench;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Throughput: MobileNetV1 α 1.0, 224x224, {@code batch} images per call on mobilenetj (zero-copy segments).
+ * The score is the time of one batch; images/s = batch / time (report.py computes it).
+ */
+@State(Scope.Thread)
+@BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgsAppend = Support.NATIVE_ACCESS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 10, time = 2)
+public class BatchOurs {
+
+    static final double ALPHA = 1.0;
+    static final int RESOLUTION = 224;
+
+    @Param({"8", "32"})
+    public int batch;
+
+    /** OpenMP threads of the one calling thread. */
+    @Param({"1", "2"})
+    public int threads;
+
+    private OursNet net;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        net = new OursNet(ALPHA, RESOLUTION, batch, threads);
+    }
+
+    @Benchmark
+    public void run() {
+        net.run();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        net.close();
+    }
+}

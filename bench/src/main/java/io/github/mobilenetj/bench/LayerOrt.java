@@ -1,0 +1,56 @@
+package io.github.mobilenetj.bench;
+
+import ai.onnxruntime.OrtException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@link LayerOurs}' layers and weights as a small ONNX graph (Conv + Relu, or Gemm) on ONNX Runtime, NCHW
+ * input, pinned input/output tensors, {@code threads} intra-op threads.
+ */
+@State(Scope.Thread)
+@BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgsAppend = Support.NATIVE_ACCESS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 10, time = 2)
+public class LayerOrt {
+
+    @Param
+    public LayerCase layer;
+
+    /** ORT intra-op threads. */
+    @Param({"1", "2"})
+    public int threads;
+
+    private OrtNet net;
+
+    @Setup(Level.Trial)
+    public void setUp() throws OrtException {
+        net = new OrtNet(layer.onnx(), layer.onnxInputDims(), layer.onnxOutputDims(), threads);
+    }
+
+    @Benchmark
+    public void run() throws OrtException {
+        net.run();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        net.close();
+    }
+}

@@ -1,0 +1,214 @@
+package io.github.mobilenetj.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import io.github.mobilenetj.dnnl.Dnnl;
+import io.github.mobilenetj.dnnl.Engine;
+import io.github.mobilenetj.dnnl.NativeLibrary;
+import io.github.mobilenetj.model.ModelConfig;
+import io.github.mobilenetj.nn.CompiledNetwork;
+import io.github.mobilenetj.nn.Execution;
+import io.github.mobilenetj.nn.Layout;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Records the machine and the libraries the benchmarks ran on, as JSON for report.py: CPU model and flags,
+ * cores, JDK, oneDNN version and the ISA its JIT uses, ONNX Runtime version, the primitives (kernels) oneDNN
+ * chose for every layer benchmark and the batch-1 network, and a cross-check that mobilenetj and ONNX Runtime
+ * compute the same logits on the benchmarked networks (so the comparison is of the same work).
+ *
+ * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.github.mobilenetj.bench.MachineInfo OUT.json}
+ */
+public final class MachineInfo {
+
+    private MachineInfo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args.length > 0 ? args[0] : "results/machine.json");
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("date", Instant.now().toString());
+        info.put("cpuModel", cpuInfo("model name"));
+        String flags = cpuInfo("flags");
+        List<String> isaFlags = new ArrayList<>();
+        if (flags != null) {
+            for (String f : flags.split("\\s+")) {
+                if (f.startsWith("avx") || f.startsWith("amx") || f.equals("fma") || f.startsWith("sse4")) {
+                    isaFlags.add(f);
+                }
+            }
+        }
+        info.put("cpuIsaFlags", isaFlags);
+        info.put("logicalCpus", Runtime.getRuntime().availableProcessors());
+        info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        info.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
+                + Runtime.version());
+        info.put("onednnVersion", Dnnl.version().toString());
+        info.put("onednnIsa", Dnnl.cpuIsa());
+        info.put("onednnLibrary", NativeLibrary.load().library().toString());
+        info.put("onednnDefaultThreads", Dnnl.threads());
+        info.put("onnxRuntimeVersion", OrtEnvironment.getEnvironment().getVersion());
+        info.put("onnxRuntimeJar", "com.microsoft.onnxruntime:onnxruntime:1.29.0");
+
+        Map<String, Object> primitives = new LinkedHashMap<>();
+        Map<String, Object> crossCheck = new LinkedHashMap<>();
+        try (Engine engine = Engine.cpu()) {
+            for (LayerCase c : LayerCase.values()) {
+                for (Layout layout : Layout.values()) {
+                    try (CompiledNetwork n = c.network().compile(engine, c.input(), layout, layout)) {
+                        primitives.put("layer " + c + " " + layout, describe(n.primitives()));
+                        if (layout == Layout.NCHW) {
+                            crossCheck.put("layer " + c, compareLayer(c, n));
+                        }
+                    }
+                }
+            }
+        }
+        for (double alpha : new double[] {1.0, 0.25}) {
+            int resolution = alpha == 1.0 ? 224 : 128;
+            try (OursNet ours = new OursNet(alpha, resolution, 1, 1)) {
+                if (alpha == 1.0) {
+                    primitives.put("network alpha 1.0 224 batch 1", describe(ours.model.primitives()));
+                }
+                ModelConfig config = Support.config(alpha, resolution, 1);
+                try (OrtNet ort = new OrtNet(Support.onnx(config, Support.weights(config)),
+                        new long[] {1, 3, resolution, resolution}, new long[] {1, Support.CLASSES}, 1)) {
+                    crossCheck.put("network alpha " + alpha + " " + resolution,
+                            compare(ours.logits, MemorySegment.ofBuffer(ortLogits(ort))));
+                }
+            }
+        }
+        info.put("primitives", primitives);
+        info.put("crossCheckOursVsOrt", crossCheck);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, Json.write(info) + "\n");
+        System.out.println("wrote " + out + ": oneDNN " + info.get("onednnVersion") + " ISA " + info.get("onednnIsa")
+                + ", ONNX Runtime " + info.get("onnxRuntimeVersion") + ", cross-check " + crossCheck);
+    }
+
+    private static java.nio.FloatBuffer ortLogits(OrtNet ort) {
+        return ort.logitsBuffer();
+    }
+
+    private static Map<String, Object> compareLayer(LayerCase c, CompiledNetwork n) throws Exception {
+        try (Arena arena = Arena.ofConfined(); Execution e = n.newExecution(1);
+             OrtNet ort = new OrtNet(c.onnx(), c.onnxInputDims(), c.onnxOutputDims(), 1)) {
+            MemorySegment in = arena.allocate(n.inputBytes(), 64);
+            MemorySegment out = arena.allocate(n.outputBytes(), 64);
+            Support.fill(in, Support.INPUT_SEED);
+            e.run(in, out);
+            return compare(out, MemorySegment.ofBuffer(ort.logitsBuffer()));
+        }
+    }
+
+    private static Map<String, Object> compare(MemorySegment ours, MemorySegment ort) {
+        long n = ours.byteSize() / Float.BYTES;
+        if (ort.byteSize() / Float.BYTES != n) {
+            throw new IllegalStateException("output sizes differ: " + n + " vs " + ort.byteSize() / Float.BYTES);
+        }
+        double maxDiff = 0;
+        double maxAbs = 0;
+        for (long i = 0; i < n; i++) {
+            float a = ours.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float b = ort.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            maxDiff = Math.max(maxDiff, Math.abs(a - b));
+            maxAbs = Math.max(maxAbs, Math.abs(b));
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("values", n);
+        r.put("maxAbsDiff", maxDiff);
+        r.put("maxAbsValue", maxAbs);
+        r.put("ok", maxDiff <= 1e-3 * Math.max(1, maxAbs));
+        return r;
+    }
+
+    private static List<String> describe(List<CompiledNetwork.PrimitiveInfo> list) {
+        List<String> out = new ArrayList<>();
+        for (CompiledNetwork.PrimitiveInfo p : list) {
+            out.add(String.format(Locale.ROOT, "%s: %s %s", p.label(), p.operation(), p.implementation()));
+        }
+        return out;
+    }
+
+    private static String cpuInfo(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equals(key)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** A tiny JSON writer for maps, lists, strings, numbers and booleans. */
+    static final class Json {
+        private Json() {
+        }
+
+        static String write(Object value) {
+            StringBuilder sb = new StringBuilder();
+            write(sb, value, "");
+            return sb.toString();
+        }
+
+        private static void write(StringBuilder sb, Object v, String indent) {
+            String inner = indent + "  ";
+            if (v == null) {
+                sb.append("null");
+            } else if (v instanceof Map<?, ?> m) {
+                sb.append("{");
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    sb.append(first ? "\n" : ",\n").append(inner);
+                    string(sb, String.valueOf(e.getKey()));
+                    sb.append(": ");
+                    write(sb, e.getValue(), inner);
+                    first = false;
+                }
+                sb.append(first ? "}" : "\n" + indent + "}");
+            } else if (v instanceof List<?> l) {
+                sb.append("[");
+                for (int i = 0; i < l.size(); i++) {
+                    sb.append(i == 0 ? "\n" : ",\n").append(inner);
+                    write(sb, l.get(i), inner);
+                }
+                sb.append(l.isEmpty() ? "]" : "\n" + indent + "]");
+            } else if (v instanceof Number || v instanceof Boolean) {
+                sb.append(v);
+            } else {
+                string(sb, v.toString());
+            }
+        }
+
+        private static void string(StringBuilder sb, String s) {
+            sb.append('"');
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\t' -> sb.append("\\t");
+                    default -> {
+                        if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                        else sb.append(c);
+                    }
+                }
+            }
+            sb.append('"');
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.mobilenetj.bench;
+
+import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.model.ModelConfig;
+import io.github.mobilenetj.model.Session;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * mobilenetj's whole network for one batch size: a shared model, one session with {@code threads} OpenMP
+ * threads, and native input/logits segments allocated once (the zero-copy, allocation-free path).
+ */
+final class OursNet implements AutoCloseable {
+
+    final MobileNetV1 model;
+    final Session session;
+    private final Arena arena;
+    final MemorySegment images;
+    final MemorySegment logits;
+
+    OursNet(double alpha, int resolution, int batch, int threads) throws IOException {
+        ModelConfig config = Support.config(alpha, resolution, batch);
+        MobileNetV1 m = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(Support.CLASSES)
+                .maxBatchSize(batch).weights(Support.weights(config)).build();
+        Session s = null;
+        Arena a = null;
+        try {
+            s = m.newSession(threads);
+            a = Arena.ofShared();
+            images = a.allocate((long) batch * m.imageSize() * Float.BYTES, 64);
+            logits = a.allocate((long) batch * Support.CLASSES * Float.BYTES, 64);
+            Support.fill(images, Support.INPUT_SEED);
+            s.run(images, logits); // compiles the batch-size network and allocates the session's buffers
+        } catch (RuntimeException | Error e) {
+            if (s != null) s.close();
+            if (a != null) a.close();
+            m.close();
+            throw e;
+        }
+        model = m;
+        session = s;
+        arena = a;
+    }
+
+    void run() {
+        session.run(images, logits);
+    }
+
+    float firstLogit() {
+        return logits.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        model.close();
+        arena.close();
+    }
+}
