@@ -32,6 +32,7 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1, help="peak SGD learning rate (OneCycle)")
+    p.add_argument("--pct-start", type=float, default=0.15, help="OneCycle warm-up fraction")
     p.add_argument("--weight-decay", type=float, default=5e-4, help="on conv/linear weights only")
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--crop-pad", type=int, default=2, help="random-crop padding (28x28 pixels)")
@@ -41,6 +42,9 @@ def parse_args(argv=None):
     p.add_argument("--probe-steps", type=int, default=0,
                    help="timing probe: run this many training steps, print s/step and exit")
     p.add_argument("--no-export", action="store_true", help="skip export after training")
+    p.add_argument("--resume", default=None,
+                   help="continue from a checkpoint.pt: its epochs count as done, the OneCycle schedule "
+                        "(--epochs/--pct-start) and the data RNG are fast-forwarded past them")
     return p.parse_args(argv)
 
 
@@ -103,7 +107,7 @@ def main(argv=None):
     total_steps = args.epochs * steps_per_epoch
     opt = torch.optim.SGD(param_groups(model, args.weight_decay), lr=args.lr, momentum=0.9, nesterov=True)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total_steps,
-                                                pct_start=0.15, anneal_strategy="cos",
+                                                pct_start=args.pct_start, anneal_strategy="cos",
                                                 div_factor=25.0, final_div_factor=1e3)
     crit = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
 
@@ -125,24 +129,54 @@ def main(argv=None):
         return
 
     os.makedirs(args.out, exist_ok=True)
-    log_f = open(os.path.join(args.out, "train-log.txt"), "w")
+    history, start_epoch = [], 1
+    if args.resume:
+        ck = torch.load(args.resume, map_location="cpu")
+        for k in ("alpha", "resolution", "transform"):
+            assert ck[k] == (transform if k == "transform" else getattr(args, k)), (k, ck[k])
+        for k in ("batch_size", "lr", "weight_decay", "label_smoothing", "crop_pad", "seed"):
+            assert ck["args"][k] == getattr(args, k), (k, ck["args"][k], getattr(args, k))
+        model.load_state_dict(ck["state_dict"])
+        if "optimizer" in ck:
+            opt.load_state_dict(ck["optimizer"])
+        history = ck["history"]
+        start_epoch = ck["epochs"] + 1
+        # fast-forward the data RNG exactly as the skipped epochs consumed it
+        for _ in range(1, start_epoch):
+            torch.randperm(len(x_train), generator=gen)
+            for s in range(steps_per_epoch):
+                n = min(args.batch_size, len(x_train) - s * args.batch_size)
+                torch.rand(n, generator=gen)
+                if args.crop_pad > 0:
+                    torch.randint(0, 2 * args.crop_pad + 1, (n, 2), generator=gen)
+        # fast-forward the LR schedule
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range((start_epoch - 1) * steps_per_epoch):
+                sched.step()
+        command = f"{ck['command']}  [stopped after epoch {ck['epochs']}]  &&  {command}"
+    log_f = open(os.path.join(args.out, "train-log.txt"), "a" if args.resume else "w")
 
     def log(msg):
         print(msg, flush=True)
         log_f.write(msg + "\n")
         log_f.flush()
 
+    if args.resume:
+        log(f"# {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  resumed from {args.resume} after "
+            f"epoch {start_epoch - 1}; LR schedule now OneCycle over {args.epochs} epochs, pct_start={args.pct_start}; "
+            f"lr now {sched.get_last_lr()[0]:.4e}")
     log(f"# {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  command: {command}")
     log(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, seed {args.seed}")
     log(f"# MobileNetV1 alpha={args.alpha} resolution={args.resolution} transform={transform} "
         f"params={n_params} epochs={args.epochs} batch={args.batch_size} SGD(nesterov, m=0.9) "
-        f"OneCycle(max_lr={args.lr}, cos) wd={args.weight_decay} label_smoothing={args.label_smoothing} "
+        f"OneCycle(max_lr={args.lr}, pct_start={args.pct_start}, cos) wd={args.weight_decay} label_smoothing={args.label_smoothing} "
         f"aug=random_crop(pad={args.crop_pad})+hflip")
     log("epoch  lr_end     loss    train_acc  test_acc  epoch_s  total_s")
 
-    history = []
-    t_start = time.time()
-    for epoch in range(1, args.epochs + 1):
+    t_start = time.time() - sum(h["epoch_s"] for h in history)
+    for epoch in range(start_epoch, args.epochs + 1):
         t0 = time.time()
         model.train()
         perm = torch.randperm(len(x_train), generator=gen)
@@ -170,9 +204,10 @@ def main(argv=None):
         torch.save({"state_dict": model.state_dict(), "alpha": args.alpha, "resolution": args.resolution,
                     "transform": transform, "epochs": epoch, "epochs_planned": args.epochs,
                     "test_acc": test_acc, "history": history, "command": command,
-                    "args": vars(args)}, os.path.join(args.out, "checkpoint.pt"))
+                    "args": vars(args), "optimizer": opt.state_dict()}, os.path.join(args.out, "checkpoint.pt.tmp"))
+        os.replace(os.path.join(args.out, "checkpoint.pt.tmp"), os.path.join(args.out, "checkpoint.pt"))
     total = time.time() - t_start
-    log(f"# done: {args.epochs} epochs in {total:.0f} s ({total / 60:.1f} min); final test accuracy {history[-1]['test_acc']:.4f}")
+    log(f"# done: {args.epochs} epochs, summed epoch wall time {total:.0f} s ({total / 60:.1f} min); final test accuracy {history[-1]['test_acc']:.4f}")
     log_f.close()
 
     if not args.no_export:

@@ -30,8 +30,8 @@ final class DemoCommand {
         NativeLibrary.Loaded loaded = NativeLibrary.load();
         out.println("oneDNN " + Dnnl.version() + " loaded from " + loaded.library());
         List<CompiledNetwork.PrimitiveInfo> kernels = separableBlock();
-        out.println("CPU ISA oneDNN uses: " + kernelIsa(kernels) + " (from the kernels it chose; its ISA ceiling reports "
-                + Dnnl.cpuIsa() + "); OpenMP threads: " + Dnnl.threads());
+        out.println("CPU ISA oneDNN detected: " + Dnnl.cpuIsa() + "; its fp32 convolution kernels here use "
+                + kernelIsa(kernels) + "; OpenMP threads: " + Dnnl.threads());
         out.println();
         out.println("Depthwise separable block (MobileNetV1 block 1: 32 -> 64 channels at 112x112, NCHW in and out):");
         for (CompiledNetwork.PrimitiveInfo p : kernels) {

@@ -26,11 +26,11 @@ public final class Dnnl {
     }
 
     /**
-     * What {@code dnnl_get_effective_cpu_isa} reports, e.g. {@code cpu_isa_avx512_core_bf16}: the
-     * ceiling oneDNN dispatches under ({@code ONEDNN_MAX_CPU_ISA}), which on some CPUs names
-     * features the CPU lacks. The kernels actually chosen carry their ISA in
-     * {@link Primitive#implementation()} (e.g. {@code brgconv_1x1:avx512_core}); on aarch64 this
-     * call reports x86 names, so use the implementation names there.
+     * The instruction set oneDNN detected and may dispatch to on this CPU, as
+     * {@code dnnl_get_effective_cpu_isa} reports it, e.g. {@code cpu_isa_avx10_1_512_amx}
+     * (limited by {@code ONEDNN_MAX_CPU_ISA}). Each kernel uses the subset it needs, shown in
+     * {@link Primitive#implementation()} (fp32 convolutions run {@code avx512_core} code even on AMX
+     * CPUs). On aarch64 this call reports x86 names, so use the implementation names there.
      */
     public static String cpuIsa() {
         NativeLibrary.load();
