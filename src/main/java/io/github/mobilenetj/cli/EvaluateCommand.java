@@ -38,8 +38,13 @@ final class EvaluateCommand {
         Path labels = idx(dir, "t10k-labels-idx1-ubyte");
         int batch = o.positiveInt("batch", 32);
         int threads = o.positiveInt("threads", Runtime.getRuntime().availableProcessors());
+        IdxFile imageFile = IdxFile.read(images);
+        if (imageFile.dims().length == 0 || imageFile.dims()[0] == 0) {
+            throw new IllegalArgumentException(images + ": contains no images");
+        }
+        IdxFile labelFile = IdxFile.read(labels);
         try (MobileNetV1 model = MobileNetV1.load(weights, batch)) {
-            Result r = evaluate(model, IdxFile.read(images), IdxFile.read(labels), batch, threads, o.positiveInt("limit", Integer.MAX_VALUE));
+            Result r = evaluate(model, imageFile, labelFile, batch, threads, o.positiveInt("limit", Integer.MAX_VALUE));
             out.printf(Locale.ROOT, "%s on %s: accuracy %.2f%% (%d / %d), %.1f images/s inference, %.1f images/s with preprocessing"
                     + " (batch %d, %d thread(s))%n", weights.getFileName(), dir, 100.0 * r.correct() / r.total(), r.correct(),
                     r.total(), r.total() / r.inferenceSeconds(), r.total() / r.totalSeconds(), batch, threads);

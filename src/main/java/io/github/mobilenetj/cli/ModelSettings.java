@@ -23,7 +23,11 @@ final class ModelSettings {
     }
 
     static ModelConfig config(Options o, int maxBatch) {
-        return builder(o, maxBatch).config();
+        try {
+            return builder(o, maxBatch).config();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     static MobileNetV1.Builder builder(Options o, int maxBatch) {
@@ -45,6 +49,7 @@ final class ModelSettings {
             }
             return MobileNetV1.load(weights, maxBatch);
         }
+        config(o, maxBatch); // reports impossible settings as usage errors before any work
         MobileNetV1.Builder b = builder(o, maxBatch);
         if (weights != null) {
             b.weights(weights);

@@ -72,7 +72,12 @@ public record ModelMetadata(ModelConfig config, Labels labels, ImageTransform pr
         if (json == null) {
             return defaultLabels(classes);
         }
-        List<String> names = JsonStrings.parseArray(json);
+        List<String> names;
+        try {
+            names = JsonStrings.parseArray(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": metadata labels = '" + json + "': " + e.getMessage(), e);
+        }
         if (names.size() != classes) {
             throw new IllegalArgumentException(source + ": metadata has " + names.size() + " labels for " + classes + " classes");
         }
@@ -87,6 +92,10 @@ public record ModelMetadata(ModelConfig config, Labels labels, ImageTransform pr
 
     private static ImageTransform preprocessing(Map<String, String> metadata, ModelConfig config, String source) {
         String kind = metadata.getOrDefault("input_transform", "imagenet");
+        if (config.inChannels() != 1 && config.inChannels() != 3) {
+            throw new IllegalArgumentException(source + ": in_channels = " + config.inChannels()
+                    + "; image preprocessing supports 1 (grayscale) or 3 (RGB) channels");
+        }
         Normalization normalization = metadata.containsKey("mean") || metadata.containsKey("std")
                 ? Normalization.of(floats(metadata, "mean", config.inChannels(), source),
                         floats(metadata, "std", config.inChannels(), source))

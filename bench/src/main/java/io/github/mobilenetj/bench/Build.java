@@ -86,7 +86,7 @@ public class Build {
         switch (primitiveCache) {
             case "off" -> PrimitiveCache.setCapacity(0);
             case "on" -> {
-                Dnnl.setThreads(threads);
+                Support.buildThreads(threads);
                 try (MobileNetV1 warm = builder().build()) {
                     warm.config();
                 }
@@ -106,7 +106,7 @@ public class Build {
 
     @Setup(Level.Invocation)
     public void threads() {
-        Dnnl.setThreads(threads);
+        Support.buildThreads(threads);
     }
 
     @Benchmark

@@ -58,6 +58,7 @@ public class LayerOurs {
     @Setup(Level.Trial)
     public void setUp() {
         engine = Engine.cpu();
+        Support.buildThreads(threads);
         network = layer.network().compile(engine, layer.input(), layout, layout);
         execution = network.newExecution(threads);
         arena = Arena.ofShared();

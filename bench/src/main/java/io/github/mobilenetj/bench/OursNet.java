@@ -22,6 +22,7 @@ final class OursNet implements AutoCloseable {
 
     OursNet(double alpha, int resolution, int batch, int threads) throws IOException {
         ModelConfig config = Support.config(alpha, resolution, batch);
+        Support.buildThreads(threads);
         MobileNetV1 m = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(Support.CLASSES)
                 .maxBatchSize(batch).weights(Support.weights(config)).build();
         Session s = null;

@@ -1,0 +1,297 @@
+package io.github.mobilenetj.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mobilenetj.image.ImageNetTransform;
+import io.github.mobilenetj.image.ImageTransform;
+import io.github.mobilenetj.image.Normalization;
+import io.github.mobilenetj.image.PadTransform;
+import io.github.mobilenetj.image.ResizeBilinearTransform;
+import io.github.mobilenetj.io.DType;
+import io.github.mobilenetj.nn.Activation;
+import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.reference.MobileNetSpec;
+import io.github.mobilenetj.reference.OnnxMobileNetWriter;
+import io.github.mobilenetj.reference.OnnxRuntimeRunner;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Self-describing weights files: the safetensors metadata defines the model, its labels and preprocessing. */
+class ModelMetadataTest {
+
+    private static final List<String> LABELS = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt \"x\"", "Sneaker", "Bag/ñ", "Ankle boot");
+    private static final String LABELS_JSON = "[\"T-shirt/top\", \"Trouser\", \"Pullover\", \"Dress\", \"Coat\","
+            + " \"Sandal\", \"Shirt \\\"x\\\"\", \"Sneaker\", \"Bag\\/\\u00f1\", \"Ankle boot\"]";
+
+    @TempDir
+    Path dir;
+
+    /** 1 channel, 10 classes, α 0.25, 32x32, ReLU6, ε 1e-3: what the metadata below says. */
+    private static final ModelConfig CONFIG = new ModelConfig(0.25, 32, 10, 1, Activation.RELU6, 1e-3, Layout.NCHW, 1);
+
+    private static Map<String, String> metadata(String transform) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("architecture", "mobilenet_v1");
+        m.put("width_multiplier", "0.25");
+        m.put("resolution", "32");
+        m.put("in_channels", "1");
+        m.put("num_classes", "10");
+        m.put("activation", "relu6");
+        m.put("bn_eps", "0.001");
+        m.put("input_transform", transform);
+        m.put("mean", "0.2860");
+        m.put("std", "0.3530");
+        m.put("labels", LABELS_JSON);
+        return m;
+    }
+
+    private static Map<String, String> with(String key, String value) {
+        Map<String, String> m = metadata("pad");
+        if (value == null) {
+            m.remove(key);
+        } else {
+            m.put(key, value);
+        }
+        return m;
+    }
+
+    private static IllegalArgumentException rejected(Map<String, String> metadata) {
+        return assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(metadata, "model.safetensors", 1));
+    }
+
+    @Test
+    void loadsTheModelTheFileDescribesAndMatchesOnnxRuntime() throws Exception {
+        Path file = dir.resolve("fashion.safetensors");
+        Weights weights = Weights.random(CONFIG, 31);
+        weights.save(file, DType.F32, metadata("pad"));
+        MobileNetSpec spec = new MobileNetSpec(0.25, 32, 1, 10, MobileNetSpec.Activation.RELU6, 1e-3);
+        try (MobileNetV1 model = MobileNetV1.load(file, 2);
+                Session session = model.newSession();
+                OnnxRuntimeRunner ort = new OnnxRuntimeRunner(
+                        OnnxMobileNetWriter.write(spec, name -> weights.tensor(name).values()), 1)) {
+            ModelConfig c = model.config();
+            assertEquals(0.25, c.widthMultiplier());
+            assertEquals(32, c.resolution());
+            assertEquals(1, c.inChannels());
+            assertEquals(10, c.classes());
+            assertEquals(Activation.RELU6, c.activation());
+            assertEquals(1e-3, c.batchNormEpsilon());
+            assertEquals(Layout.NCHW, c.inputLayout());
+            assertEquals(2, c.maxBatchSize());
+            assertEquals(LABELS, model.labels().names());
+            PadTransform pad = assertInstanceOf(PadTransform.class, model.preprocessing());
+            assertEquals(1, pad.channels());
+            assertEquals(32, pad.height());
+            assertEquals(32, pad.width());
+            assertEquals(0.2860f, pad.normalization().mean(0));
+            assertEquals(0.3530f, pad.normalization().std(0));
+
+            SplittableRandom random = new SplittableRandom(5);
+            float[] input = new float[2 * 32 * 32];
+            for (int i = 0; i < input.length; i++) {
+                input[i] = (float) (random.nextDouble() * 6 - 3);
+            }
+            float[] expected = ort.run(input, 2, 1, 32, 32);
+            float[] actual = session.run(input);
+            double max = 0;
+            double err = 0;
+            for (int i = 0; i < expected.length; i++) {
+                max = Math.max(max, Math.abs(expected[i]));
+                err = Math.max(err, Math.abs(expected[i] - actual[i]));
+            }
+            assertTrue(max > 0);
+            assertTrue(err <= 1e-4 * max, "max |ours - ORT| " + err + " vs max |logit| " + max);
+        }
+    }
+
+    @Test
+    void defaultBatchSizeIsOne() throws Exception {
+        Path file = dir.resolve("m.safetensors");
+        Weights.random(CONFIG, 1).save(file, DType.F32, metadata("pad"));
+        try (MobileNetV1 model = MobileNetV1.load(file)) {
+            assertEquals(1, model.config().maxBatchSize());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"pad", "resize_bilinear", "imagenet"})
+    void preprocessingKinds(String kind) {
+        ModelMetadata m = ModelMetadata.parse(metadata(kind), "m", 4);
+        ImageTransform t = m.preprocessing();
+        assertEquals(1, t.channels());
+        assertEquals(32, t.height());
+        assertEquals(32, t.width());
+        Normalization n = switch (kind) {
+            case "pad" -> assertInstanceOf(PadTransform.class, t).normalization();
+            case "resize_bilinear" -> assertInstanceOf(ResizeBilinearTransform.class, t).normalization();
+            default -> {
+                ImageNetTransform inet = assertInstanceOf(ImageNetTransform.class, t);
+                assertEquals(32, inet.cropSize());
+                assertEquals(37, inet.resizeSize()); // 256 * 32 / 224 = 36.57
+                yield inet.normalization();
+            }
+        };
+        assertEquals(Normalization.of(new float[] {0.286f}, new float[] {0.353f}), n);
+        assertEquals(4, m.config().maxBatchSize());
+    }
+
+    @Test
+    void optionalKeysHaveDefaults() {
+        Map<String, String> m = new HashMap<>(Map.of("architecture", "mobilenet_v1", "width_multiplier", " 0.5 ",
+                "resolution", "64", "in_channels", "3", "num_classes", "1000"));
+        assertTrue(ModelMetadata.describesModel(m));
+        ModelMetadata meta = ModelMetadata.parse(m, "m", 1);
+        assertEquals(Activation.RELU, meta.config().activation());
+        assertEquals(1e-5, meta.config().batchNormEpsilon());
+        assertEquals(0.5, meta.config().widthMultiplier());
+        assertEquals(1000, meta.labels().size());
+        assertEquals("tench", meta.labels().name(0));
+        ImageNetTransform t = assertInstanceOf(ImageNetTransform.class, meta.preprocessing());
+        assertEquals(Normalization.imageNet(), t.normalization());
+        assertEquals(64, t.cropSize());
+        assertEquals(73, t.resizeSize());
+
+        m.put("num_classes", "3");
+        m.put("in_channels", "1");
+        m.put("activation", "ReLU6");
+        ModelMetadata small = ModelMetadata.parse(m, "m", 1);
+        assertEquals(List.of("class 0", "class 1", "class 2"), small.labels().names());
+        assertEquals(Normalization.none(1), assertInstanceOf(ImageNetTransform.class, small.preprocessing()).normalization());
+        assertEquals(Activation.RELU6, small.config().activation());
+    }
+
+    @Test
+    void rgbMeanAndStd() {
+        Map<String, String> m = metadata("resize_bilinear");
+        m.put("in_channels", "3");
+        m.put("mean", "0.5, 0.25,0.125");
+        m.put("std", "1,2,4");
+        Normalization n = assertInstanceOf(ResizeBilinearTransform.class, ModelMetadata.parse(m, "m", 1).preprocessing())
+                .normalization();
+        assertEquals(3, n.channels());
+        assertArrayEquals(new float[] {0.5f, 0.25f, 0.125f}, new float[] {n.mean(0), n.mean(1), n.mean(2)});
+        assertArrayEquals(new float[] {1, 2, 4}, new float[] {n.std(0), n.std(1), n.std(2)});
+    }
+
+    @Test
+    void missingRequiredKeysAreListed() throws Exception {
+        Map<String, String> m = metadata("pad");
+        m.remove("width_multiplier");
+        m.remove("num_classes");
+        assertFalse(ModelMetadata.describesModel(m));
+        String message = rejected(m).getMessage();
+        assertTrue(message.contains("width_multiplier") && message.contains("num_classes"), message);
+        assertTrue(message.contains("model.safetensors"), message);
+        assertFalse(message.contains("resolution"), message);
+
+        // Through a file without any metadata: every required key is missing.
+        Path file = dir.resolve("bare.safetensors");
+        Weights.random(CONFIG, 2).save(file, DType.F32, Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MobileNetV1.load(file));
+        for (String key : List.of("architecture", "width_multiplier", "resolution", "in_channels", "num_classes")) {
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+        }
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void otherArchitecture() {
+        String message = rejected(with("architecture", "resnet")).getMessage();
+        assertTrue(message.contains("resnet") && message.contains("mobilenet_v1"), message);
+    }
+
+    @Test
+    void labelCountMustMatchTheClasses() {
+        String message = rejected(with("labels", "[\"a\", \"b\", \"c\"]")).getMessage();
+        assertTrue(message.contains("3") && message.contains("10"), message);
+    }
+
+    @Test
+    void malformedLabelsNameTheKey() {
+        // ModelMetadata.parse documents "IllegalArgumentException naming the key and value that are ... malformed".
+        for (String bad : List.of("T-shirt, Trouser", "[\"a\", 1]", "[\"a\"")) {
+            String message = rejected(with("labels", bad)).getMessage();
+            assertTrue(message.contains("labels"), "should name the key 'labels': " + message);
+            assertTrue(message.contains("model.safetensors"), "should name the file: " + message);
+        }
+    }
+
+    @Test
+    void meanWithTheWrongNumberOfChannels() {
+        String message = rejected(with("mean", "0.485,0.456,0.406")).getMessage();
+        assertTrue(message.contains("mean") && message.contains("3 values") && message.contains("1 input channels"), message);
+        assertTrue(rejected(with("std", "0.2,0.2")).getMessage().contains("std"));
+    }
+
+    @Test
+    void meanWithoutStd() {
+        String message = rejected(with("std", null)).getMessage();
+        assertTrue(message.contains("std"), message);
+    }
+
+    @Test
+    void nonNumericMean() {
+        String message = rejected(with("mean", "grey")).getMessage();
+        assertTrue(message.contains("mean") && message.contains("grey"), message);
+    }
+
+    @Test
+    void unknownActivation() {
+        String message = rejected(with("activation", "gelu")).getMessage();
+        assertTrue(message.contains("gelu"), message);
+    }
+
+    @Test
+    void unknownInputTransform() {
+        String message = rejected(with("input_transform", "crop")).getMessage();
+        assertTrue(message.contains("crop") && message.contains("input_transform"), message);
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({
+        "width_multiplier, wide",
+        "width_multiplier, ''",
+        "resolution, 32.5",
+        "resolution, big",
+        "in_channels, one",
+        "num_classes, 10x",
+        "bn_eps, tiny",
+    })
+    void nonNumericValueNamesTheKey(String key, String value) {
+        String message = rejected(with(key, value)).getMessage();
+        assertTrue(message.contains(key), message);
+        assertTrue(message.contains("'" + value + "'"), message);
+    }
+
+    @Test
+    void invalidModelConfigurationIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("num_classes", "0"), "m", 1));
+        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("width_multiplier", "0.01"), "m", 1));
+        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("width_multiplier", "NaN"), "m", 1));
+        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("resolution", "-32"), "m", 1));
+    }
+
+    @Test
+    void metadataThatDisagreesWithTheTensors() throws Exception {
+        Path file = dir.resolve("liar.safetensors");
+        Map<String, String> m = metadata("pad");
+        m.put("width_multiplier", "0.5");
+        Weights.random(CONFIG, 3).save(file, DType.F32, m);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MobileNetV1.load(file));
+        assertTrue(e.getMessage().contains("shape"), e.getMessage());
+    }
+}
