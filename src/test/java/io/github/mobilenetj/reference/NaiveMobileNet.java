@@ -112,6 +112,13 @@ public final class NaiveMobileNet {
      */
     public static float[] conv2d(float[] x, int n, int cIn, int h, int w, float[] weight, float[] bias,
                                  int cOut, int kh, int kw, int stride, int pad, int groups) {
+        return conv2d(x, n, cIn, h, w, weight, bias, cOut, kh, kw, stride, pad, pad, pad, pad, groups);
+    }
+
+    /** {@link #conv2d(float[], int, int, int, int, float[], float[], int, int, int, int, int, int)} with padding per side. */
+    public static float[] conv2d(float[] x, int n, int cIn, int h, int w, float[] weight, float[] bias,
+                                 int cOut, int kh, int kw, int stride, int padTop, int padLeft, int padBottom,
+                                 int padRight, int groups) {
         if (groups < 1 || cIn % groups != 0 || cOut % groups != 0) {
             throw new IllegalArgumentException("channels " + cIn + "->" + cOut + " not divisible by groups " + groups);
         }
@@ -120,8 +127,8 @@ public final class NaiveMobileNet {
         check(x, (long) n * cIn * h * w, "x");
         check(weight, (long) cOut * inPerGroup * kh * kw, "weight");
         if (bias != null) check(bias, cOut, "bias");
-        int oh = convOutSize(h, kh, stride, pad);
-        int ow = convOutSize(w, kw, stride, pad);
+        int oh = (h + padTop + padBottom - kh) / stride + 1;
+        int ow = (w + padLeft + padRight - kw) / stride + 1;
         float[] y = new float[n * cOut * oh * ow];
         for (int b = 0; b < n; b++) {
             for (int oc = 0; oc < cOut; oc++) {
@@ -132,10 +139,10 @@ public final class NaiveMobileNet {
                         for (int icg = 0; icg < inPerGroup; icg++) {
                             int ic = g * inPerGroup + icg;
                             for (int ky = 0; ky < kh; ky++) {
-                                int iy = oy * stride - pad + ky;
+                                int iy = oy * stride - padTop + ky;
                                 if (iy < 0 || iy >= h) continue;
                                 for (int kx = 0; kx < kw; kx++) {
-                                    int ix = ox * stride - pad + kx;
+                                    int ix = ox * stride - padLeft + kx;
                                     if (ix < 0 || ix >= w) continue;
                                     acc += (double) x[((b * cIn + ic) * h + iy) * w + ix]
                                             * weight[((oc * inPerGroup + icg) * kh + ky) * kw + kx];

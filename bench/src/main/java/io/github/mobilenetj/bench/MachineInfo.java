@@ -90,10 +90,62 @@ public final class MachineInfo {
         }
         info.put("primitives", primitives);
         info.put("crossCheckOursVsOrt", crossCheck);
+        info.put("threadAllocatedBytesPerRun", allocationCheck());
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, Json.write(info) + "\n");
         System.out.println("wrote " + out + ": oneDNN " + info.get("onednnVersion") + " ISA " + info.get("onednnIsa")
-                + ", ONNX Runtime " + info.get("onnxRuntimeVersion") + ", cross-check " + crossCheck);
+                + ", ONNX Runtime " + info.get("onnxRuntimeVersion") + "\n  cross-check " + crossCheck
+                + "\n  allocation " + info.get("threadAllocatedBytesPerRun"));
+    }
+
+    /**
+     * Java heap bytes the calling thread allocates per run, from {@code ThreadMXBean.getCurrentThreadAllocatedBytes}
+     * after a JIT warm-up: exact for the benchmark thread, unlike {@code -prof gc}, whose per-op figure also
+     * includes JMH's own background allocation spread over the ops.
+     */
+    private static Map<String, Object> allocationCheck() throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        int warmup = Integer.getInteger("bench.alloc.warmup", 3000);
+        int runs = Integer.getInteger("bench.alloc.runs", 1000);
+        try (OursNet ours = new OursNet(0.25, 128, 1, 1)) {
+            r.put("ours Session.run(MemorySegment, MemorySegment) alpha 0.25 128 batch 1", perRun(ours::run, warmup, runs));
+        }
+        LayerCase fc = LayerCase.FC_1024to1000;
+        try (Engine engine = Engine.cpu(); CompiledNetwork n = fc.network().compile(engine, fc.input(), Layout.NCHW, Layout.NCHW);
+             Execution e = n.newExecution(1); Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(n.inputBytes(), 64);
+            MemorySegment out = arena.allocate(n.outputBytes(), 64);
+            r.put("ours Execution.run(MemorySegment, MemorySegment) " + fc, perRun(() -> e.run(in, out), warmup, runs));
+        }
+        ModelConfig config = Support.config(0.25, 128, 1);
+        try (OrtNet ort = new OrtNet(Support.onnx(config, Support.weights(config)), new long[] {1, 3, 128, 128},
+                new long[] {1, Support.CLASSES}, 1)) {
+            r.put("ORT session.run(inputs, pinnedOutputs) alpha 0.25 128 batch 1", perRun(() -> {
+                try {
+                    ort.run();
+                } catch (ai.onnxruntime.OrtException x) {
+                    throw new IllegalStateException(x);
+                }
+            }, warmup, runs));
+        }
+        r.put("runs", runs);
+        r.put("warmupRuns", warmup);
+        return r;
+    }
+
+    private static double perRun(Runnable run, int warmup, int runs) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < warmup; i++) {
+            run.run();
+        }
+        long empty0 = threads.getCurrentThreadAllocatedBytes();
+        long empty1 = threads.getCurrentThreadAllocatedBytes();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < runs; i++) {
+            run.run();
+        }
+        long after = threads.getCurrentThreadAllocatedBytes();
+        return Math.max(0, (after - before) - (empty1 - empty0)) / (double) runs;
     }
 
     private static java.nio.FloatBuffer ortLogits(OrtNet ort) {
