@@ -23,7 +23,7 @@ public final class Memory extends NativeHandle {
     private MemorySegment buffer;
 
     public Memory(Engine engine, MemoryDesc desc, MemorySegment buffer) {
-        super(create(engine, desc, checked(desc, buffer)), "Memory");
+        super(create(engine, desc, checked(desc, buffer)), "Memory", engine);
         this.desc = desc;
         this.byteSize = desc.byteSize();
         this.buffer = buffer;

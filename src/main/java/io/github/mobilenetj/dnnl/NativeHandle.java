@@ -15,13 +15,31 @@ abstract sealed class NativeHandle implements AutoCloseable
 
     private final AtomicReference<MemorySegment> handle;
     private final String kind;
+    private final Engine engine;
 
     NativeHandle(MemorySegment handle, String kind) {
+        this(handle, kind, null);
+    }
+
+    /**
+     * @param engine the engine this object was created on; it refuses to close while this object
+     *        is open, since oneDNN objects must not outlive their engine
+     */
+    NativeHandle(MemorySegment handle, String kind, Engine engine) {
         if (handle == null || handle.equals(MemorySegment.NULL)) {
             throw new IllegalArgumentException(kind + ": oneDNN returned a NULL handle");
         }
         this.handle = new AtomicReference<>(handle);
         this.kind = kind;
+        this.engine = engine;
+        if (engine != null) {
+            engine.retain();
+        }
+    }
+
+    /** The engine this object was created on, or null. */
+    final Engine engine() {
+        return engine;
     }
 
     /** The live native handle. */
@@ -40,10 +58,24 @@ abstract sealed class NativeHandle implements AutoCloseable
     /** Releases the native object; later calls do nothing. */
     @Override
     public final void close() {
+        if (isClosed()) {
+            return;
+        }
+        checkClosable();
         MemorySegment h = handle.getAndSet(null);
         if (h != null) {
-            destroy(h);
+            try {
+                destroy(h);
+            } finally {
+                if (engine != null) {
+                    engine.release();
+                }
+            }
         }
+    }
+
+    /** Throws when closing now would free something still in use. */
+    void checkClosable() {
     }
 
     /** Calls the matching {@code dnnl_*_destroy}. */

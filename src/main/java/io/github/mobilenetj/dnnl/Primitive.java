@@ -20,7 +20,7 @@ public final class Primitive extends NativeHandle {
     private final String implementation;
 
     public Primitive(PrimitiveDesc desc) {
-        super(create(desc), "Primitive");
+        super(create(desc), "Primitive", desc.engine());
         this.operation = desc.operation();
         this.implementation = desc.implementation();
     }

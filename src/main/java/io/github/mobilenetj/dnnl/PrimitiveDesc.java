@@ -37,8 +37,8 @@ public final class PrimitiveDesc extends NativeHandle {
 
     private final String operation;
 
-    private PrimitiveDesc(MemorySegment handle, String operation) {
-        super(handle, "PrimitiveDesc");
+    private PrimitiveDesc(MemorySegment handle, String operation, Engine engine) {
+        super(handle, "PrimitiveDesc", engine);
         this.operation = operation;
     }
 
@@ -56,7 +56,7 @@ public final class PrimitiveDesc extends NativeHandle {
                     arena.allocateFrom(C_LONG_LONG, strides), MemorySegment.NULL,
                     arena.allocateFrom(C_LONG_LONG, padLeft), arena.allocateFrom(C_LONG_LONG, padRight), attr.handle());
             Status.check(status, "dnnl_convolution_forward_primitive_desc_create", what);
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "convolution");
+            return new PrimitiveDesc(out.get(C_POINTER, 0), "convolution", engine);
         }
     }
 
@@ -70,7 +70,7 @@ public final class PrimitiveDesc extends NativeHandle {
                     attr.handle());
             Status.check(status, "dnnl_inner_product_forward_primitive_desc_create",
                     "inner product src " + Arrays.toString(src.dims()) + " weights " + Arrays.toString(weights.dims()));
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "inner product");
+            return new PrimitiveDesc(out.get(C_POINTER, 0), "inner product", engine);
         }
     }
 
@@ -88,7 +88,7 @@ public final class PrimitiveDesc extends NativeHandle {
                     arena.allocateFrom(C_LONG_LONG, kernel), zeros, zeros, zeros, attr.handle());
             Status.check(status, "dnnl_pooling_forward_primitive_desc_create",
                     "average pooling " + Arrays.toString(src.dims()) + " kernel " + Arrays.toString(kernel));
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "pooling");
+            return new PrimitiveDesc(out.get(C_POINTER, 0), "pooling", engine);
         }
     }
 
@@ -100,7 +100,7 @@ public final class PrimitiveDesc extends NativeHandle {
                     dnnl_softmax_accurate(), src.handle(), dst.handle(), axis, attr.handle());
             Status.check(status, "dnnl_softmax_forward_primitive_desc_create",
                     "softmax " + Arrays.toString(src.dims()) + " axis " + axis);
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "softmax");
+            return new PrimitiveDesc(out.get(C_POINTER, 0), "softmax", engine);
         }
     }
 
@@ -111,7 +111,7 @@ public final class PrimitiveDesc extends NativeHandle {
             int status = dnnl_reorder_primitive_desc_create(out, src.handle(), engine.handle(), dst.handle(),
                     engine.handle(), attr.handle());
             Status.check(status, "dnnl_reorder_primitive_desc_create", src + " -> " + dst);
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "reorder");
+            return new PrimitiveDesc(out.get(C_POINTER, 0), "reorder", engine);
         }
     }
 

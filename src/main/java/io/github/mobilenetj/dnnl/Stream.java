@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 public final class Stream extends NativeHandle {
 
     public Stream(Engine engine) {
-        super(create(engine), "Stream");
+        super(create(engine), "Stream", engine);
     }
 
     private static MemorySegment create(Engine engine) {

@@ -57,6 +57,27 @@ class LifecycleTest {
     // ---------------------------------------------------------------- one wrapper at a time
 
     @Test
+    void engineRefusesToCloseWhileObjectsCreatedOnItAreOpen() {
+        Engine own = Engine.cpu();
+        try (Arena arena = Arena.ofConfined()) {
+            MemoryDesc desc = MemoryDesc.of(new long[] {4}, DataType.F32, FormatTag.X);
+            Stream stream = new Stream(own);
+            Memory memory = new Memory(own, desc, arena.allocate(desc.byteSize()));
+            IllegalStateException e = assertThrows(IllegalStateException.class, own::close);
+            assertTrue(e.getMessage().contains("2 open"), e.getMessage());
+            assertFalse(own.isClosed());
+            memory.close();
+            assertThrows(IllegalStateException.class, own::close);
+            stream.close();
+            stream.close(); // a second close must not release the engine twice
+            own.close();
+            assertTrue(own.isClosed());
+            assertThrows(IllegalStateException.class, () -> new Stream(own));
+            desc.close();
+        }
+    }
+
+    @Test
     void engine() throws Exception {
         Engine e = Engine.cpu();
         assertFalse(e.isClosed());

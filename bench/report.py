@@ -1,0 +1,523 @@
+#!/usr/bin/python3
+"""Turns bench/results/*.json into bench/RESULTS.md and bench/results/latency.png.
+
+Inputs (any may be missing; the tables then show a dash):
+  jmh.json        runtime benchmarks (LayerOurs/LayerOrt, NetworkOurs/NetworkOrt, BatchOurs/BatchOrt)
+  jmh-build.json  Build / BuildOrt (SingleShotTime)
+  jmh-gc.json     runtime benchmarks with -prof gc (gc.alloc.rate.norm)
+  machine.json    MachineInfo: CPU, JDK, oneDNN/ORT versions and ISA, kernels, cross-check, exact allocation
+  native-a{alpha}-r{res}-b{batch}-t{threads}.json   native C baseline (native/build/mobilenet_bench --json)
+  commands.txt    the commands run.sh ran
+
+Usage: /usr/bin/python3 bench/report.py [--results bench/results] [--out bench/RESULTS.md] [--mode quick|full]
+Needs only the standard library and matplotlib (Debian: apt-get install python3-matplotlib).
+"""
+
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import sys
+
+PKG = "io.github.mobilenetj.bench."
+ALPHAS = ["1.0", "0.75", "0.5", "0.25"]
+RESOLUTIONS = [224, 192, 160, 128]
+LAYERS = ["DW_32x112", "PW_32to64x112", "BLOCK_512x14", "BLOCK_1024x7", "FC_1024to1000"]
+LAYER_TEXT = {
+    "DW_32x112": "depthwise 3x3, 32 ch, 112x112, s1",
+    "PW_32to64x112": "pointwise 32→64, 112x112",
+    "BLOCK_512x14": "dw 3x3 + pw 512→512, 14x14",
+    "BLOCK_1024x7": "dw 3x3 + pw 1024→1024, 7x7",
+    "FC_1024to1000": "FC 1024→1000",
+}
+# Multiply-adds per run (batch 1), for GFLOP/s = 2 * MACs / time.
+LAYER_MACS = {
+    "DW_32x112": 32 * 9 * 112 * 112,
+    "PW_32to64x112": 32 * 64 * 112 * 112,
+    "BLOCK_512x14": 512 * 9 * 14 * 14 + 512 * 512 * 14 * 14,
+    "BLOCK_1024x7": 1024 * 9 * 7 * 7 + 1024 * 1024 * 7 * 7,
+    "FC_1024to1000": 1024 * 1000,
+}
+UNIT_TO_MS = {"ns/op": 1e-6, "us/op": 1e-3, "µs/op": 1e-3, "ms/op": 1.0, "s/op": 1e3}
+DASH = "—"
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+def load_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"report.py: skipping {path}: {e}", file=sys.stderr)
+        return None
+
+
+def norm_alpha(a):
+    try:
+        return repr(float(a)) if float(a) != int(float(a)) else f"{float(a):.1f}"
+    except (TypeError, ValueError):
+        return str(a)
+
+
+class Jmh:
+    """Runtime results keyed by (class, params) with avgt and sample entries."""
+
+    def __init__(self):
+        self.entries = []  # dicts: cls, method, mode, params, ms (mean), err_ms, pct (dict p->ms), raw, secondary, unit, entry
+
+    def add_file(self, path):
+        data = load_json(path)
+        if not isinstance(data, list):
+            return
+        for e in data:
+            name = e.get("benchmark", "")
+            if not name.startswith(PKG):
+                continue
+            cls, _, method = name[len(PKG):].rpartition(".")
+            pm = e.get("primaryMetric", {})
+            unit = pm.get("scoreUnit", "ms/op")
+            scale = UNIT_TO_MS.get(unit)
+            if scale is None:
+                continue
+            pct = {}
+            for k, v in (pm.get("scorePercentiles") or {}).items():
+                try:
+                    pct[float(k)] = float(v) * scale
+                except (TypeError, ValueError):
+                    pass
+            params = dict(e.get("params") or {})
+            if "alpha" in params:
+                params["alpha"] = norm_alpha(params["alpha"])
+            err = pm.get("scoreError")
+            self.entries.append({
+                "cls": cls, "method": method, "mode": e.get("mode"), "params": params,
+                "ms": float(pm.get("score", float("nan"))) * scale,
+                "err_ms": float(err) * scale if isinstance(err, (int, float)) and not math.isnan(err) else None,
+                "pct": pct, "raw": pm.get("rawData"), "secondary": e.get("secondaryMetrics") or {},
+                "file": os.path.basename(path), "entry": e,
+            })
+
+    def find(self, cls, mode=None, method=None, file=None, **params):
+        out = []
+        for x in self.entries:
+            if x["cls"] != cls or (mode and x["mode"] != mode) or (method and x["method"] != method):
+                continue
+            if file and x["file"] != file:
+                continue
+            if all(str(x["params"].get(k)) == str(v) for k, v in params.items()):
+                out.append(x)
+        return out
+
+    def latency(self, cls, file="jmh.json", **params):
+        """(mean ms, p50, p90, p99): mean from AverageTime if present, else SampleTime's mean."""
+        avg = self.find(cls, "avgt", file=file, **params)
+        smp = self.find(cls, "sample", file=file, **params)
+        mean = avg[0]["ms"] if avg else (smp[0]["ms"] if smp else None)
+        p = smp[0]["pct"] if smp else {}
+        return mean, p.get(50.0), p.get(90.0), p.get(99.0)
+
+
+def native_results(results_dir):
+    """{(alpha, res, batch, threads): (mean, p50, p90, p99)} from native-*.json, whatever their exact keys."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(results_dir, "native-*.json"))):
+        data = load_json(path)
+        if not isinstance(data, dict):
+            continue
+        m = re.match(r"native-a([0-9.]+)-r(\d+)-b(\d+)-t(\d+)\.json$", os.path.basename(path))
+        if m:
+            key = (norm_alpha(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)))
+        else:
+            flat = flatten(data)
+            try:
+                key = (norm_alpha(pick(flat, ["alpha", "width_multiplier"])), int(pick(flat, ["resolution"])),
+                       int(pick(flat, ["batch", "batch_size"])), int(pick(flat, ["threads"])))
+            except (TypeError, ValueError):
+                continue
+        out[key] = native_stats(data)
+    return out
+
+
+def flatten(d, prefix=""):
+    flat = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            flat.update(flatten(v, f"{prefix}{k}."))
+    elif isinstance(d, list):
+        flat[prefix[:-1]] = d
+    else:
+        flat[prefix[:-1]] = d
+    return flat
+
+
+def pick(flat, names):
+    for k, v in flat.items():
+        leaf = k.rsplit(".", 1)[-1].lower()
+        if leaf in names:
+            return v
+    return None
+
+
+def unit_scale(key, default_unit):
+    k = key.lower()
+    if k.endswith("_ns") or k.endswith("ns") and not k.endswith("ms"):
+        return 1e-6
+    if k.endswith("_us") or k.endswith("us") or "micro" in k:
+        return 1e-3
+    if k.endswith("_s") and not k.endswith("_ms"):
+        return 1e3
+    if k.endswith("_ms") or k.endswith("ms"):
+        return 1.0
+    return {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1.0, "s": 1e3}.get(str(default_unit).lower(), 1.0)
+
+
+def native_stats(data):
+    """Mean and percentiles in ms. Looks for keys like mean_ms / avg / p50 / median / p90 / p99, or a list of
+    per-iteration times (times_ms, latencies, samples ...) to compute them from."""
+    flat = flatten(data)
+    default_unit = pick(flat, ["unit", "units", "time_unit"]) or "ms"
+    found = {}
+    samples = None
+    for k, v in flat.items():
+        leaf = k.rsplit(".", 1)[-1].lower()
+        if isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v) and len(v) > 2 \
+                and re.search(r"(time|latenc|sample|iteration|run)", leaf):
+            samples = [x * unit_scale(leaf, default_unit) for x in v]
+            continue
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            continue
+        for stat, pattern in (("mean", r"^(mean|avg|average)"), ("p50", r"^(p50|median)"), ("p90", r"^p90"),
+                              ("p99", r"^p99(?!\.9)"), ("mean", r"(latency|time)_?(mean|avg)")):
+            if re.search(pattern, leaf) and stat not in found:
+                found[stat] = v * unit_scale(leaf, default_unit)
+    if samples:
+        s = sorted(samples)
+        q = lambda p: s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
+        found.setdefault("mean", statistics.fmean(s))
+        found.setdefault("p50", q(50))
+        found.setdefault("p90", q(90))
+        found.setdefault("p99", q(99))
+    return found.get("mean"), found.get("p50"), found.get("p90"), found.get("p99")
+
+
+# ---------------------------------------------------------------------------------------------- formatting
+
+def f_ms(v, digits=None):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return DASH
+    if digits is None:
+        digits = 3 if v < 1 else 2 if v < 100 else 1
+    return f"{v:.{digits}f}"
+
+
+def f_us(v_ms):
+    return DASH if v_ms is None else f"{v_ms * 1000:.1f}"
+
+
+def ratio(a, b):
+    return DASH if a is None or b is None or b == 0 else f"{a / b:.2f}"
+
+
+def pcts(p50, p90, p99, fmt=f_ms):
+    if p50 is None and p90 is None and p99 is None:
+        return DASH
+    return f"{fmt(p50)} / {fmt(p90)} / {fmt(p99)}"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- sections
+
+def machine_section(machine, jmh):
+    out = ["## Machine", ""]
+    any_entry = jmh.entries[0]["entry"] if jmh.entries else {}
+    cpu = (machine or {}).get("cpuModel") or cpu_model_here()
+    rows = [
+        ("CPU", cpu or DASH),
+        ("logical CPUs (JVM)", (machine or {}).get("logicalCpus", os.cpu_count())),
+        ("CPU ISA flags", ", ".join((machine or {}).get("cpuIsaFlags", [])) or DASH),
+        ("oneDNN", f"{(machine or {}).get('onednnVersion', DASH)}; ISA used by its JIT: "
+                   f"`{(machine or {}).get('onednnIsa', DASH)}`"),
+        ("ONNX Runtime", f"{(machine or {}).get('onnxRuntimeVersion', DASH)} (Java, CPU execution provider, MLAS)"),
+        ("JDK", (machine or {}).get("jdk") or f"{any_entry.get('vmName', '')} {any_entry.get('jdkVersion', '')}"),
+        ("JMH", any_entry.get("jmhVersion", DASH)),
+        ("OS", (machine or {}).get("os", DASH)),
+        ("JMH JVM args", " ".join(any_entry.get("jvmArgs", [])) or DASH),
+        ("recorded", (machine or {}).get("date", DASH)),
+    ]
+    out.append(table(["", ""], rows))
+    return out
+
+
+def cpu_model_here():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def network_section(jmh, native):
+    out = ["## Whole network, batch 1", "",
+           "Mean latency in ms (AverageTime; SampleTime's mean in quick mode); p50 / p90 / p99 from SampleTime. "
+           "Ratios below 1 mean mobilenetj is faster.", ""]
+    for t in (1, 2):
+        rows = []
+        for a in ALPHAS:
+            for r in RESOLUTIONS:
+                o = jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=t)
+                x = jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=t)
+                n = native.get((a, r, 1, t), (None,) * 4)
+                if o[0] is None and x[0] is None and n[0] is None:
+                    continue
+                rows.append([a, r, f_ms(o[0]), f_ms(x[0]), f_ms(n[0]), ratio(o[0], x[0]), ratio(o[0], n[0]),
+                             pcts(*o[1:]), pcts(*x[1:]), pcts(*n[1:])])
+        if rows:
+            out += [f"### {t} thread{'s' if t > 1 else ''}", "",
+                    table(["α", "res", "ours ms", "ORT ms", "native ms", "ours/ORT", "ours/native",
+                           "ours p50/p90/p99", "ORT p50/p90/p99", "native p50/p90/p99"], rows), ""]
+    if len(out) == 4:
+        out += ["(no results)", ""]
+    return out
+
+
+def batch_section(jmh, native):
+    out = ["## Throughput, α 1.0, 224x224", "",
+           "Time per batch in ms and images/s = batch / mean time. Batch 1 from the table above.", ""]
+    rows = []
+    for b in (1, 8, 32):
+        for t in (1, 2):
+            if b == 1:
+                o = jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=t)
+                x = jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=t)
+            else:
+                o = jmh.latency("BatchOurs", batch=b, threads=t)
+                x = jmh.latency("BatchOrt", batch=b, threads=t)
+            n = native.get(("1.0", 224, b, t), (None,) * 4)
+            if o[0] is None and x[0] is None and n[0] is None:
+                continue
+            ips = lambda m: DASH if m is None else f"{b / m * 1000:.1f}"
+            rows.append([b, t, f_ms(o[0]), ips(o[0]), f_ms(x[0]), ips(x[0]), f_ms(n[0]), ips(n[0]),
+                         ratio(o[0], x[0]), ratio(o[0], n[0]), pcts(*o[1:]), pcts(*x[1:])])
+    out.append(table(["batch", "threads", "ours ms", "ours img/s", "ORT ms", "ORT img/s", "native ms", "native img/s",
+                      "ours/ORT", "ours/native", "ours p50/p90/p99 ms", "ORT p50/p90/p99 ms"], rows) if rows else "(no results)")
+    out.append("")
+    return out
+
+
+def layer_section(jmh):
+    out = ["## Single layers (batch 1, nn API, zero-copy `Execution.run`)", "",
+           "Mean µs per run. `ours NCHW` takes and returns NCHW tensors like ORT, so it includes oneDNN's reorders to "
+           "and from the layout it chose; `ours NHWC` usually has no reorder (kernels in results/machine.json). "
+           "GFLOP/s = 2 × multiply-adds / time of ours NCHW. ours/ORT uses NCHW.", ""]
+    rows = []
+    for layer in LAYERS:
+        for t in (1, 2):
+            o = jmh.latency("LayerOurs", layer=layer, layout="NCHW", threads=t)
+            h = jmh.latency("LayerOurs", layer=layer, layout="NHWC", threads=t)
+            x = jmh.latency("LayerOrt", layer=layer, threads=t)
+            if o[0] is None and h[0] is None and x[0] is None:
+                continue
+            gflops = DASH if o[0] is None else f"{2 * LAYER_MACS[layer] / (o[0] * 1e-3) / 1e9:.1f}"
+            rows.append([LAYER_TEXT[layer], t, f_us(o[0]), f_us(h[0]), f_us(x[0]), ratio(o[0], x[0]), gflops,
+                         pcts(*o[1:], fmt=f_us), pcts(*x[1:], fmt=f_us)])
+    out.append(table(["layer", "threads", "ours NCHW µs", "ours NHWC µs", "ORT µs", "ours/ORT", "ours GFLOP/s",
+                      "ours p50/p90/p99 µs", "ORT p50/p90/p99 µs"], rows) if rows else "(no results)")
+    out.append("")
+    return out
+
+
+def allocation_section(jmh, machine):
+    out = ["## Allocation per inference", "",
+           "`gc.alloc.rate.norm` from `-prof gc` (jmh-gc.json). JMH's figure counts every JVM thread, so a few bytes "
+           "per op of JMH's own background allocation show up on long operations even when the benchmark method "
+           "allocates nothing; the exact per-thread figure from `ThreadMXBean.getCurrentThreadAllocatedBytes` "
+           "(MachineInfo, after a JIT warm-up) is listed below it.", ""]
+    rows = []
+    for x in jmh.entries:
+        if x["file"] != "jmh-gc.json":
+            continue
+        norm = x["secondary"].get("gc.alloc.rate.norm")
+        if not norm:
+            continue
+        params = ", ".join(f"{k}={v}" for k, v in sorted(x["params"].items()))
+        rows.append([f"{x['cls']}.{x['method']}", params, f"{norm.get('score', float('nan')):.1f}",
+                     f_ms(x["ms"]) + " ms"])
+    out.append(table(["benchmark", "params", "gc.alloc.rate.norm B/op", "time/op"], rows) if rows else "(no -prof gc results)")
+    exact = (machine or {}).get("threadAllocatedBytesPerRun")
+    if exact:
+        out += ["", table(["call (calling thread only)", "bytes per run"],
+                          [[k, f"{v:.1f}"] for k, v in exact.items() if isinstance(v, float)])]
+        out.append("")
+        out.append(f"({exact.get('runs')} runs after {exact.get('warmupRuns')} warm-up runs.)")
+    out.append("")
+    return out
+
+
+def build_section(jmh):
+    out = ["## Model build and first inference (α 1.0, 224x224, batch 1)", "",
+           "Mode.SingleShotTime, one fresh model per invocation. `build` = load the safetensors file, fold BatchNorm, "
+           "create the primitives, reorder the weights; `firstInference` = build + new session + first run. "
+           "`primitiveCache=off` sets oneDNN's primitive cache capacity to 0 (every kernel JIT-compiled, as in a new "
+           "process); `on` = rebuild in a warm process. ORT: `session` = createSession from the .onnx file (ALL_OPT, "
+           "prepacking), `firstInference` = + first run. *cold JVM* = the first invocation of each fork (JIT cold); "
+           "*warm JVM* = the later ones.", ""]
+    rows = []
+    for x in jmh.entries:
+        if x["mode"] != "ss" or x["cls"] not in ("Build", "BuildOrt"):
+            continue
+        raw = x["raw"] or []
+        scale = UNIT_TO_MS.get(x["entry"]["primaryMetric"].get("scoreUnit", "ms/op"), 1.0)
+        firsts = [fork[0] * scale for fork in raw if fork]
+        rest = [v * scale for fork in raw for v in fork[1:]]
+        allv = [v * scale for fork in raw for v in fork]
+        engine = "ours" if x["cls"] == "Build" else "ORT"
+        rows.append([engine, x["method"], x["params"].get("threads", ""), x["params"].get("primitiveCache", "n/a"),
+                     f_ms(x["ms"]), f_ms(min(allv)) if allv else DASH, f_ms(max(allv)) if allv else DASH,
+                     f_ms(statistics.fmean(firsts)) if firsts else DASH,
+                     f_ms(statistics.fmean(rest)) if rest else DASH, len(allv)])
+    rows.sort(key=lambda r: (r[1], str(r[2]), r[0], r[3]))
+    out.append(table(["engine", "what", "threads", "primitive cache", "mean ms", "min ms", "max ms", "cold JVM ms",
+                      "warm JVM ms", "samples"], rows) if rows else "(no results)")
+    out.append("")
+    return out
+
+
+def kernels_section(machine):
+    if not machine:
+        return []
+    out = ["## Kernels and cross-check", ""]
+    prims = machine.get("primitives", {})
+    net = prims.get("network alpha 1.0 224 batch 1")
+    if net:
+        counts = {}
+        for p in net:
+            impl = p.split(": ", 1)[-1]
+            counts[impl] = counts.get(impl, 0) + 1
+        out.append("Primitives of the α 1.0, 224 network: " +
+                   ", ".join(f"{n} × `{k}`" for k, n in counts.items()) + ".")
+        out.append("")
+    rows = []
+    for k, v in prims.items():
+        if k.startswith("layer "):
+            rows.append([k[6:], "<br>".join(f"`{p}`" for p in v)])
+    if rows:
+        out += [table(["layer benchmark", "primitives"], rows), ""]
+    cc = machine.get("crossCheckOursVsOrt", {})
+    if cc:
+        out += ["Same inputs and weights through both engines (max |ours − ORT| over all outputs):", "",
+                table(["case", "outputs", "max abs diff", "max abs value", "ok"],
+                      [[k, v.get("values"), f"{v.get('maxAbsDiff', 0):.2e}", f"{v.get('maxAbsValue', 0):.3f}", v.get("ok")]
+                       for k, v in cc.items()]), ""]
+    return out
+
+
+def plot(jmh, native, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report.py: matplotlib missing (apt-get install python3-matplotlib); no plot", file=sys.stderr)
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=False)
+    colors = {"1.0": "tab:blue", "0.75": "tab:orange", "0.5": "tab:green", "0.25": "tab:red"}
+    plotted = False
+    for ax, t in zip(axes, (1, 2)):
+        for a in ALPHAS:
+            for label, style, get in (
+                    ("ours", "-o", lambda r: jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=t)[0]),
+                    ("ORT", "--s", lambda r: jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=t)[0]),
+                    ("native", ":^", lambda r: native.get((a, r, 1, t), (None,))[0])):
+                pts = [(r, get(r)) for r in RESOLUTIONS]
+                pts = [(r, v) for r, v in pts if v is not None]
+                if pts:
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=colors[a], label=f"{label} α {a}",
+                            markersize=4)
+                    plotted = True
+        ax.set_title(f"MobileNetV1 batch 1, {t} thread{'s' if t > 1 else ''}")
+        ax.set_xlabel("resolution")
+        ax.set_ylabel("mean latency (ms)")
+        ax.set_xticks(RESOLUTIONS)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, ncol=3)
+    fig.suptitle("latency by α and resolution: mobilenetj (solid), ONNX Runtime (dashed), native C (dotted)")
+    fig.tight_layout()
+    if plotted:
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return plotted
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", default=os.path.join(here, "results"))
+    ap.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
+    ap.add_argument("--mode", default=None, help="quick or full (only changes the banner)")
+    args = ap.parse_args()
+
+    jmh = Jmh()
+    for name in ("jmh.json", "jmh-build.json", "jmh-gc.json"):
+        p = os.path.join(args.results, name)
+        if os.path.exists(p):
+            jmh.add_file(p)
+    machine = load_json(os.path.join(args.results, "machine.json")) if os.path.exists(
+        os.path.join(args.results, "machine.json")) else None
+    native = native_results(args.results)
+    png = os.path.join(args.results, "latency.png")
+    plotted = plot(jmh, native, png)
+
+    mode = args.mode
+    if mode is None:
+        first = next((x["entry"] for x in jmh.entries if x["file"] == "jmh.json"), {})
+        mode = "quick" if first.get("measurementIterations") == 1 and first.get("warmupIterations") == 0 else "full"
+    md = ["# mobilenetj benchmark results", ""]
+    if mode == "quick":
+        md += ["> **Quick (smoke) run**: 1 fork, no warm-up, one short iteration, reduced parameters, on whatever "
+               "else the machine was doing. It shows that every benchmark compiles and runs; the numbers are "
+               "**not** measurements. Run `bench/run.sh full` on an idle machine for real ones.", ""]
+    md += ["Generated by `bench/report.py` from `bench/results/*.json` (see [README.md](README.md) for what each "
+           "benchmark measures).", "",
+           "Setup in short: same network, same weights (`Weights.random(config, 42)`), same input for every engine. "
+           "ONNX Runtime gets the network with BatchNorm folded into the convolutions (as mobilenetj folds it), "
+           "`OptLevel.ALL_OPT`, intra-op threads = `threads`, inter-op 1, sequential execution, and input plus a "
+           "pre-allocated (pinned) output tensor over direct buffers created once, run with "
+           "`session.run(inputs, pinnedOutputs)`. mobilenetj runs `Session.run(MemorySegment, MemorySegment)` on "
+           "native segments with `model.newSession(threads)`, the model built with the same OpenMP thread count "
+           "(see README.md, *Threads*). `threads` = the engine's threads for one caller; JMH uses one caller thread.", ""]
+    md += machine_section(machine, jmh) + [""]
+    md += network_section(jmh, native)
+    if plotted:
+        md += ["![latency by α and resolution](results/latency.png)", ""]
+    md += batch_section(jmh, native)
+    md += layer_section(jmh)
+    md += allocation_section(jmh, machine)
+    md += build_section(jmh)
+    md += kernels_section(machine)
+    if not native:
+        md += ["Native C baseline: no `results/native-*.json` (it runs in `run.sh full` when "
+               "`native/build/mobilenet_bench` exists).", ""]
+    cmds = os.path.join(args.results, "commands.txt")
+    if os.path.exists(cmds):
+        with open(cmds, encoding="utf-8") as f:
+            md += ["## Commands", "", "Run from the repository root by `bench/run.sh`:", "", "```", f.read().rstrip(), "```", ""]
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+    print(f"wrote {args.out}" + (f" and {png}" if plotted else " (no latency plot: no network results)"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Builds the library and the benchmarks, runs JMH (mobilenetj vs ONNX Runtime) and, in full mode, the native
+# C baseline, then writes bench/RESULTS.md and bench/results/latency.png with report.py.
+#
+#   bench/run.sh quick   # CI smoke run: every benchmark once, tiny counts, reduced parameters (a few minutes)
+#   bench/run.sh full    # proper settings (about 2 h on 2 cores); run on an otherwise idle machine
+#
+# Environment overrides: JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64 if present), MOBILENETJ_BUILD_DIR
+# (library build dir, default /tmp/build-bench-lib), PYTHON (default /usr/bin/python3), SKIP_BUILD=1 (reuse
+# target/benchmarks.jar), JMH_EXTRA (extra JMH arguments for every run, e.g. "-jvmArgsAppend -Dbench.ort.spinning=0"),
+# FORKS / WARMUP_ITERATIONS / WARMUP_TIME / ITERATIONS / ITERATION_TIME (full runtime benchmarks).
+set -euo pipefail
+
+MODE="${1:-quick}"
+case "$MODE" in
+  quick|full) ;;
+  *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
+esac
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+RESULTS="$BENCH/results"
+if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+: "${JAVA_HOME:?set JAVA_HOME to a JDK 25}"
+export JAVA_HOME
+JAVA="$JAVA_HOME/bin/java"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+JAR="$BENCH/target/benchmarks.jar"
+NATIVE_ACCESS="--enable-native-access=ALL-UNNAMED"
+PKG="io.github.mobilenetj.bench"
+START=$(date +%s)
+
+log() { printf '\n=== %s\n' "$*"; }
+# Runs a command after recording it in results/commands.txt (listed in RESULTS.md).
+run() {
+  printf '%q ' "$@" | sed "s|$ROOT/||g; s|$JAVA_HOME|\$JAVA_HOME|g" >> "$RESULTS/commands.txt"
+  echo >> "$RESULTS/commands.txt"
+  "$@"
+}
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  log "installing the library (mvn install -DskipTests)"
+  BUILD_DIR="${MOBILENETJ_BUILD_DIR:-/tmp/build-bench-lib}"
+  # Offline first (the local repository usually has everything), online as a fallback.
+  (cd "$ROOT" && { mvn -B -q -o install -DskipTests -Dmobilenetj.build.dir="$BUILD_DIR" \
+      || mvn -B -q install -DskipTests -Dmobilenetj.build.dir="$BUILD_DIR"; })
+  log "building bench/target/benchmarks.jar"
+  (cd "$BENCH" && mvn -B -q package)
+fi
+if ! "$JAVA_HOME/bin/jar" tf "$JAR" | grep -q 'org/bytedeco/dnnl/.*/lib\(dnnl\.so\|dnnl\.[0-9]*\.dylib\)\|org/bytedeco/dnnl/.*/dnnl\.dll'; then
+  echo "benchmarks.jar does not contain the oneDNN natives (org.bytedeco:dnnl:<platform>); see bench/pom.xml" >&2
+  exit 1
+fi
+
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.json "$RESULTS"/latency.png "$RESULTS"/commands.txt "$RESULTS"/*.log
+echo "# bench/run.sh $MODE, $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$RESULTS/commands.txt"
+
+log "machine, libraries, kernels, ours-vs-ORT cross-check, allocation per run"
+run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.MachineInfo" "$RESULTS/machine.json"
+
+RUNTIME="$PKG\.(LayerOurs|LayerOrt|NetworkOurs|NetworkOrt|BatchOurs|BatchOrt)\."
+BUILD="$PKG\.(Build|BuildOrt)\."
+read -r -a EXTRA <<< "${JMH_EXTRA:-}"
+
+if [[ "$MODE" == quick ]]; then
+  # Every benchmark method once: 1 fork, no warmup, one 200 ms iteration, SampleTime only (it gives the mean
+  # and the percentiles), a reduced parameter set. Numbers from this mode are not meaningful.
+  log "JMH runtime benchmarks (quick)"
+  run "$JAVA" -jar "$JAR" "$RUNTIME" -f 1 -wi 0 -i 1 -r 200ms -bm sample \
+    -p threads=1,2 -p alpha=1.0,0.25 -p resolution=224 -p batch=8 -p layout=NCHW \
+    -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
+  log "JMH build benchmarks (quick)"
+  run "$JAVA" -jar "$JAR" "$BUILD" -f 1 -wi 0 -i 1 -p threads=1 \
+    -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
+  log "JMH allocation per inference, -prof gc (quick)"
+  run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|LayerOurs)\." -prof gc -bm avgt -f 1 -wi 1 -w 1s -i 1 -r 1s \
+    -p threads=1 -p alpha=0.25 -p resolution=128 -p layer=FC_1024to1000 -p layout=NCHW \
+    -rf json -rff "$RESULTS/jmh-gc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-gc.log"
+else
+  F="${FORKS:-1}"; WI="${WARMUP_ITERATIONS:-5}"; W="${WARMUP_TIME:-2s}"; I="${ITERATIONS:-10}"; R="${ITERATION_TIME:-2s}"
+  log "JMH runtime benchmarks (full: $F fork(s), $WI x $W warmup, $I x $R measurement, AverageTime + SampleTime)"
+  run "$JAVA" -jar "$JAR" "$RUNTIME" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
+    -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
+  log "JMH build benchmarks (full: SingleShotTime, 3 forks x 10 fresh builds, the first of each fork in a cold JVM)"
+  run "$JAVA" -jar "$JAR" "$BUILD" -f 3 -wi 0 -i 10 \
+    -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
+  log "JMH allocation per inference, -prof gc (full)"
+  run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|BatchOurs|BatchOrt|LayerOurs|LayerOrt)\." -prof gc -bm avgt \
+    -f 1 -wi 5 -w 1s -i 5 -r 1s -p threads=1 -p alpha=1.0 -p resolution=224 -p layout=NCHW \
+    -rf json -rff "$RESULTS/jmh-gc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-gc.log"
+
+  NATIVE="$ROOT/native/build/mobilenet_bench"
+  if [[ -x "$NATIVE" ]]; then
+    log "native C baseline ($NATIVE)"
+    WEIGHTS_DIR="$(mktemp -d)"
+    trap 'rm -rf "$WEIGHTS_DIR"' EXIT
+    for alpha in 1.0 0.75 0.5 0.25; do
+      # The same weights as the JMH benchmarks: Weights.random(config, 42), reference names, BatchNorm unfolded.
+      run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-$alpha.safetensors" "$alpha" 1000
+      for res in 224 192 160 128; do
+        for t in 1 2; do
+          run "$NATIVE" --weights "$WEIGHTS_DIR/w-$alpha.safetensors" --alpha "$alpha" --resolution "$res" --classes 1000 \
+            --batch 1 --threads "$t" --iterations 300 --json "$RESULTS/native-a$alpha-r$res-b1-t$t.json"
+        done
+      done
+    done
+    for b in 8 32; do
+      for t in 1 2; do
+        n=$(( b == 8 ? 60 : 20 ))
+        run "$NATIVE" --weights "$WEIGHTS_DIR/w-1.0.safetensors" --alpha 1.0 --resolution 224 --classes 1000 \
+          --batch "$b" --threads "$t" --iterations "$n" --json "$RESULTS/native-a1.0-r224-b$b-t$t.json"
+      done
+    done
+  else
+    log "native baseline skipped: $NATIVE not built (see native/README.md)"
+  fi
+fi
+
+log "report"
+run "$PYTHON" "$BENCH/report.py" --results "$RESULTS" --out "$BENCH/RESULTS.md" --mode "$MODE"
+END=$(date +%s)
+echo "bench/run.sh $MODE finished in $(( END - START )) s; see bench/RESULTS.md"
