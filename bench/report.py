@@ -5,6 +5,7 @@ Inputs (any may be missing; the tables then show a dash):
   jmh.json        runtime benchmarks (LayerOurs/LayerOrt, NetworkOurs/NetworkOrt, BatchOurs/BatchOrt)
   jmh-build.json  Build / BuildOrt (SingleShotTime)
   jmh-gc.json     runtime benchmarks with -prof gc (gc.alloc.rate.norm)
+  jmh-omp-passive.json  NetworkOurs at 2 threads with OMP_WAIT_POLICY=passive
   machine.json    MachineInfo: CPU, JDK, oneDNN/ORT versions and ISA, kernels, cross-check, exact allocation
   native-a{alpha}-r{res}-b{batch}-t{threads}.json   native C baseline (native/build/mobilenet_bench --json)
   commands.txt    the commands run.sh ran
@@ -316,6 +317,28 @@ def batch_section(jmh, native):
     return out
 
 
+def passive_section(jmh):
+    rows = []
+    for a in ALPHAS:
+        for r in RESOLUTIONS:
+            p = jmh.latency("NetworkOurs", file="jmh-omp-passive.json", alpha=a, resolution=r, threads=2)
+            if p[0] is None:
+                continue
+            d = jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=2)
+            x = jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=2)
+            rows.append([a, r, f_ms(d[0]), f_ms(p[0]), f_ms(x[0]), ratio(p[0], x[0]), pcts(*d[1:]), pcts(*p[1:])])
+    if not rows:
+        return []
+    return ["## OpenMP wait policy (ours, batch 1, 2 threads)", "",
+            "oneDNN runs on libgomp. Its default wait policy spins after each parallel region, and its static "
+            "partitioning waits at every barrier for the slowest thread: when other processes compete for the "
+            "cores, a descheduled thread stalls every one of the ~29 primitives. `OMP_WAIT_POLICY=passive` "
+            "(environment of the JMH run; forks inherit it) makes idle threads sleep instead. ORT's own thread pool "
+            "is not affected by this variable.", "",
+            table(["α", "res", "default ms", "passive ms", "ORT ms", "passive/ORT", "default p50/p90/p99",
+                   "passive p50/p90/p99"], rows), ""]
+
+
 def layer_section(jmh):
     out = ["## Single layers (batch 1, nn API, zero-copy `Execution.run`)", "",
            "Mean µs per run. `ours NCHW` takes and returns NCHW tensors like ORT, so it includes oneDNN's reorders to "
@@ -387,7 +410,7 @@ def build_section(jmh):
                      f_ms(x["ms"]), f_ms(min(allv)) if allv else DASH, f_ms(max(allv)) if allv else DASH,
                      f_ms(statistics.fmean(firsts)) if firsts else DASH,
                      f_ms(statistics.fmean(rest)) if rest else DASH, len(allv)])
-    rows.sort(key=lambda r: (r[1], str(r[2]), r[0], r[3]))
+    rows.sort(key=lambda r: (r[0] != "ours", r[1], str(r[2]), r[3]))
     out.append(table(["engine", "what", "threads", "primitive cache", "mean ms", "min ms", "max ms", "cold JVM ms",
                       "warm JVM ms", "samples"], rows) if rows else "(no results)")
     out.append("")
@@ -448,7 +471,8 @@ def plot(jmh, native, path):
                     plotted = True
         ax.set_title(f"MobileNetV1 batch 1, {t} thread{'s' if t > 1 else ''}")
         ax.set_xlabel("resolution")
-        ax.set_ylabel("mean latency (ms)")
+        ax.set_ylabel("mean latency (ms, log scale)")
+        ax.set_yscale("log")
         ax.set_xticks(RESOLUTIONS)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
@@ -470,7 +494,7 @@ def main():
     args = ap.parse_args()
 
     jmh = Jmh()
-    for name in ("jmh.json", "jmh-build.json", "jmh-gc.json"):
+    for name in ("jmh.json", "jmh-build.json", "jmh-gc.json", "jmh-omp-passive.json"):
         p = os.path.join(args.results, name)
         if os.path.exists(p):
             jmh.add_file(p)
@@ -496,12 +520,14 @@ def main():
            "`OptLevel.ALL_OPT`, intra-op threads = `threads`, inter-op 1, sequential execution, and input plus a "
            "pre-allocated (pinned) output tensor over direct buffers created once, run with "
            "`session.run(inputs, pinnedOutputs)`. mobilenetj runs `Session.run(MemorySegment, MemorySegment)` on "
-           "native segments with `model.newSession(threads)`, the model built with the same OpenMP thread count "
-           "(see README.md, *Threads*). `threads` = the engine's threads for one caller; JMH uses one caller thread.", ""]
+           "native segments of a model built for `threads` OpenMP threads (`MobileNetV1.builder().threads(threads)`; "
+           "oneDNN fixes a primitive's thread count when it creates it). `threads` = the engine's threads for one "
+           "caller; JMH uses one caller thread.", ""]
     md += machine_section(machine, jmh) + [""]
     md += network_section(jmh, native)
     if plotted:
         md += ["![latency by α and resolution](results/latency.png)", ""]
+    md += passive_section(jmh)
     md += batch_section(jmh, native)
     md += layer_section(jmh)
     md += allocation_section(jmh, machine)

@@ -33,10 +33,16 @@ PKG="io.github.mobilenetj.bench"
 START=$(date +%s)
 
 log() { printf '\n=== %s\n' "$*"; }
-# Runs a command after recording it in results/commands.txt (listed in RESULTS.md).
+# Runs a command after recording it in results/commands.txt (listed in RESULTS.md), paths relative to the root.
+quote() {
+  local a="${1//$ROOT\//}"
+  a="${a//$JAVA_HOME/\$JAVA_HOME}"
+  if [[ "$a" =~ ^[A-Za-z0-9_./=:,+@%\$-]+$ ]]; then printf '%s' "$a"; else printf "'%s'" "${a//\'/\'\\\'\'}"; fi
+}
 run() {
-  printf '%q ' "$@" | sed "s|$ROOT/||g; s|$JAVA_HOME|\$JAVA_HOME|g" >> "$RESULTS/commands.txt"
-  echo >> "$RESULTS/commands.txt"
+  local line="" arg
+  for arg in "$@"; do line+="$(quote "$arg") "; done
+  echo "${line% }" >> "$RESULTS/commands.txt"
   "$@"
 }
 
@@ -75,6 +81,10 @@ if [[ "$MODE" == quick ]]; then
   log "JMH build benchmarks (quick)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 1 -wi 0 -i 1 -p threads=1 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
+  log "JMH OpenMP passive wait policy, 2 threads (quick)"
+  run env OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f 1 -wi 0 -i 1 -r 200ms -bm sample \
+    -p threads=2 -p alpha=1.0 -p resolution=224 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" \
+    | tee "$RESULTS/jmh-omp-passive.log"
   log "JMH allocation per inference, -prof gc (quick)"
   run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|LayerOurs)\." -prof gc -bm avgt -f 1 -wi 1 -w 1s -i 1 -r 1s \
     -p threads=1 -p alpha=0.25 -p resolution=128 -p layer=FC_1024to1000 -p layout=NCHW \
@@ -87,6 +97,11 @@ else
   log "JMH build benchmarks (full: SingleShotTime, 3 forks x 10 fresh builds, the first of each fork in a cold JVM)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 3 -wi 0 -i 10 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
+  # libgomp's default wait policy spins between parallel regions; on a busy machine that collapses 2-thread
+  # latency. The same batch-1 networks at 2 threads with OMP_WAIT_POLICY=passive (forks inherit the env).
+  log "JMH OpenMP passive wait policy, 2 threads (full)"
+  run env OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
+    -p threads=2 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-omp-passive.log"
   log "JMH allocation per inference, -prof gc (full)"
   run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|BatchOurs|BatchOrt|LayerOurs|LayerOrt)\." -prof gc -bm avgt \
     -f 1 -wi 5 -w 1s -i 5 -r 1s -p threads=1 -p alpha=1.0 -p resolution=224 -p layout=NCHW \

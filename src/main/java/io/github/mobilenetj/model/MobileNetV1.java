@@ -1,6 +1,7 @@
 package io.github.mobilenetj.model;
 
 import io.github.mobilenetj.dnnl.DataType;
+import io.github.mobilenetj.dnnl.Dnnl;
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.image.ImageTransform;
 import io.github.mobilenetj.image.Labels;
@@ -18,7 +19,9 @@ import io.github.mobilenetj.nn.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -45,22 +48,25 @@ public final class MobileNetV1 implements AutoCloseable {
     private final Sequential network;
     private final Engine engine;
     private final DataType dataType;
-    /** Compiled per batch size on first use; index = batch size. */
-    private final CompiledNetwork[] compiled;
+    /** OpenMP threads of sessions opened with {@link #newSession()}. */
+    private final int threads;
+    /** Networks compiled on first use, by batch size and thread count. */
+    private final Map<Long, CompiledNetwork> compiled = new HashMap<>();
     private boolean closed;
     private int openSessions;
 
-    private MobileNetV1(ModelConfig config, Weights weights, DataType dataType, Labels labels, ImageTransform preprocessing) {
+    private MobileNetV1(ModelConfig config, Weights weights, DataType dataType, Labels labels, ImageTransform preprocessing,
+            int threads) {
         this.config = config;
+        this.threads = threads;
         this.labels = labels;
         this.preprocessing = preprocessing;
         this.dataType = dataType;
         this.network = new Sequential(layers(config, weights));
         this.network.outputShape(inputShape(1));
-        this.compiled = new CompiledNetwork[config.maxBatchSize() + 1];
         this.engine = Engine.cpu();
         try {
-            compiledFor(1);
+            compiledFor(1, threads);
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;
@@ -87,7 +93,7 @@ public final class MobileNetV1 implements AutoCloseable {
         try (SafetensorsFile st = SafetensorsFile.open(file)) {
             ModelMetadata meta = ModelMetadata.parse(st.metadata(), file.toString(), maxBatchSize);
             Weights weights = Weights.from(st, meta.config());
-            return new MobileNetV1(meta.config(), weights, DataType.F32, meta.labels(), meta.preprocessing());
+            return new MobileNetV1(meta.config(), weights, DataType.F32, meta.labels(), meta.preprocessing(), Dnnl.threads());
         }
     }
 
@@ -125,8 +131,8 @@ public final class MobileNetV1 implements AutoCloseable {
         return new Shape(batch, config.inChannels(), config.resolution(), config.resolution());
     }
 
-    /** The network for {@code batch} images, compiled on first use. */
-    synchronized CompiledNetwork compiledFor(int batch) {
+    /** The network for {@code batch} images on {@code threadCount} threads, compiled on first use. */
+    synchronized CompiledNetwork compiledFor(int batch, int threadCount) {
         if (closed) {
             throw new IllegalStateException("model is closed");
         }
@@ -134,15 +140,13 @@ public final class MobileNetV1 implements AutoCloseable {
             throw new IllegalArgumentException("batch size " + batch + " is outside 1.." + config.maxBatchSize()
                     + " (set maxBatchSize on the builder)");
         }
-        if (compiled[batch] == null) {
-            compiled[batch] = network.compile(engine, inputShape(batch), config.inputLayout(), Layout.NCHW, dataType);
-        }
-        return compiled[batch];
+        return compiled.computeIfAbsent(((long) batch << 32) | threadCount,
+                key -> network.compile(engine, inputShape(batch), config.inputLayout(), Layout.NCHW, dataType, threadCount));
     }
 
-    /** A session that leaves the calling thread's OpenMP thread count as it is. */
+    /** A session running on the model's thread count ({@link Builder#threads(int)}). */
     public Session newSession() {
-        return new Session(this, 0);
+        return new Session(this, threads);
     }
 
     synchronized void sessionOpened() {
@@ -156,12 +160,21 @@ public final class MobileNetV1 implements AutoCloseable {
         openSessions--;
     }
 
-    /** A session whose runs use {@code threads} OpenMP threads. */
-    public Session newSession(int threads) {
-        if (threads <= 0) {
-            throw new IllegalArgumentException("threads must be positive, got " + threads);
+    /**
+     * A session whose runs use {@code threadCount} OpenMP threads. oneDNN fixes the thread count
+     * when it creates primitives, so a count other than the model's compiles its own primitives
+     * on the session's first run of each batch size.
+     */
+    public Session newSession(int threadCount) {
+        if (threadCount <= 0) {
+            throw new IllegalArgumentException("threads must be positive, got " + threadCount);
         }
-        return new Session(this, threads);
+        return new Session(this, threadCount);
+    }
+
+    /** OpenMP threads of sessions opened with {@link #newSession()}. */
+    public int threads() {
+        return threads;
     }
 
     public ModelConfig config() {
@@ -190,7 +203,7 @@ public final class MobileNetV1 implements AutoCloseable {
 
     /** The primitives of the batch-1 network and the implementations oneDNN chose. */
     public List<CompiledNetwork.PrimitiveInfo> primitives() {
-        return compiledFor(1).primitives();
+        return compiledFor(1, threads).primitives();
     }
 
     /** Floats in one input image: channels x resolution x resolution. */
@@ -211,10 +224,8 @@ public final class MobileNetV1 implements AutoCloseable {
         if (openSessions > 0) {
             throw new IllegalStateException(openSessions + " session(s) of this model are still open; close them first");
         }
-        for (CompiledNetwork c : compiled) {
-            if (c != null) {
-                c.close();
-            }
+        for (CompiledNetwork c : compiled.values()) {
+            c.close();
         }
         closed = true;
         engine.close();
@@ -233,6 +244,7 @@ public final class MobileNetV1 implements AutoCloseable {
         private Weights weights;
         private Path weightsFile;
         private long seed = 42;
+        private int threads;
 
         private Builder() {
         }
@@ -254,6 +266,18 @@ public final class MobileNetV1 implements AutoCloseable {
         public Builder weights(Weights w) { weights = Objects.requireNonNull(w, "weights"); weightsFile = null; return this; }
         /** A safetensors state_dict to load at build time. */
         public Builder weights(Path file) { weightsFile = Objects.requireNonNull(file, "file"); weights = null; return this; }
+        /**
+         * OpenMP threads per inference for {@link MobileNetV1#newSession()}; by default the
+         * building thread's OpenMP setting (OMP_NUM_THREADS, else the number of cores).
+         */
+        public Builder threads(int count) {
+            if (count <= 0) {
+                throw new IllegalArgumentException("threads must be positive, got " + count);
+            }
+            threads = count;
+            return this;
+        }
+
         /** Seeded random weights (the default when no weights are given). */
         public Builder randomWeights(long randomSeed) { seed = randomSeed; weights = null; weightsFile = null; return this; }
 
@@ -270,7 +294,7 @@ public final class MobileNetV1 implements AutoCloseable {
                     : Weights.random(config, seed);
             w.requireShapesOf(config);
             return new MobileNetV1(config, w, DataType.F32, ModelMetadata.defaultLabels(config.classes()),
-                    ModelMetadata.defaultPreprocessing(config));
+                    ModelMetadata.defaultPreprocessing(config), threads > 0 ? threads : Dnnl.threads());
         }
     }
 }

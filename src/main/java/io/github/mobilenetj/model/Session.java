@@ -121,7 +121,7 @@ public final class Session implements AutoCloseable {
     private Execution execution(int batch) {
         Execution e = executions[batch];
         if (e == null) {
-            e = model.compiledFor(batch).newExecution(threads);
+            e = model.compiledFor(batch, threads).newExecution();
             executions[batch] = e;
         }
         return e;

@@ -29,6 +29,7 @@ public final class CompiledNetwork implements AutoCloseable {
     private final Layout inputLayout;
     private final Layout outputLayout;
     private final DataType dataType;
+    private final int threads;
     private final long activationBytes;
     private final long scratchpadBytes;
     private int openExecutions;
@@ -36,8 +37,9 @@ public final class CompiledNetwork implements AutoCloseable {
 
     private CompiledNetwork(Engine engine, Arena weightsArena, List<Step> steps, List<AutoCloseable> owned,
             MemoryDesc inputDesc, MemoryDesc outputDesc, Shape inputShape, Shape outputShape, Layout inputLayout,
-            Layout outputLayout, DataType dataType) {
+            Layout outputLayout, DataType dataType, int threads) {
         this.engine = engine;
+        this.threads = threads;
         this.weightsArena = weightsArena;
         this.steps = List.copyOf(steps);
         this.owned = List.copyOf(owned);
@@ -64,7 +66,7 @@ public final class CompiledNetwork implements AutoCloseable {
     }
 
     static CompiledNetwork compile(Sequential network, Engine engine, Shape input, Layout inputLayout,
-            Layout outputLayout, DataType dataType) {
+            Layout outputLayout, DataType dataType, int threads) {
         Arena weightsArena = Arena.ofShared();
         NetworkCompiler compiler = new NetworkCompiler(engine, dataType, weightsArena);
         try (compiler) {
@@ -85,7 +87,7 @@ public final class CompiledNetwork implements AutoCloseable {
                 throw new IllegalStateException("network compiled to no primitives");
             }
             return new CompiledNetwork(engine, weightsArena, compiler.steps(), compiler.owned(), userInput, userOutput,
-                    input, shape, inputLayout, outputLayout, dataType);
+                    input, shape, inputLayout, outputLayout, dataType, threads);
         } catch (RuntimeException | Error e) {
             closeAll(compiler.owned(), e);
             weightsArena.close();
@@ -93,19 +95,12 @@ public final class CompiledNetwork implements AutoCloseable {
         }
     }
 
-    /**
-     * A new execution context with its own stream, activation buffers and scratchpad.
-     *
-     * @param threads OpenMP threads per run, or 0 to keep the calling thread's setting
-     */
-    public synchronized Execution newExecution(int threads) {
+    /** A new execution context with its own stream, activation buffers and scratchpad. */
+    public synchronized Execution newExecution() {
         if (closed) {
             throw new IllegalStateException("network is closed");
         }
-        if (threads < 0) {
-            throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-        }
-        Execution execution = new Execution(this, threads);
+        Execution execution = new Execution(this);
         openExecutions++;
         return execution;
     }
@@ -152,6 +147,11 @@ public final class CompiledNetwork implements AutoCloseable {
 
     public Layout outputLayout() {
         return outputLayout;
+    }
+
+    /** The OpenMP threads the primitives were created for, and run with. */
+    public int threads() {
+        return threads;
     }
 
     /** The element type the primitives compute in; inputs and outputs are always float32. */

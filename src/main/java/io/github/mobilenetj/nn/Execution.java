@@ -41,9 +41,9 @@ public final class Execution implements AutoCloseable {
     private final List<Memory> memories = new ArrayList<>();
     private final AtomicInteger state = new AtomicInteger(IDLE);
 
-    Execution(CompiledNetwork network, int threads) {
+    Execution(CompiledNetwork network) {
         this.network = network;
-        this.threads = threads;
+        this.threads = network.threads();
         this.arena = Arena.ofShared();
         Stream createdStream = null;
         try {
@@ -160,13 +160,22 @@ public final class Execution implements AutoCloseable {
     }
 
     private void execute() {
-        if (threads > 0) {
+        // OpenMP keeps the thread count per calling thread; run with the one the primitives were
+        // made for, and leave the caller's setting as it was.
+        int callerThreads = Dnnl.threads();
+        if (callerThreads != threads) {
             Dnnl.setThreads(threads);
         }
-        for (int i = 0; i < primitives.length; i++) {
-            primitives[i].execute(stream, arguments[i]);
+        try {
+            for (int i = 0; i < primitives.length; i++) {
+                primitives[i].execute(stream, arguments[i]);
+            }
+            stream.await();
+        } finally {
+            if (callerThreads != threads) {
+                Dnnl.setThreads(callerThreads);
+            }
         }
-        stream.await();
     }
 
     private void enter() {

@@ -1,6 +1,7 @@
 package io.github.mobilenetj.nn;
 
 import io.github.mobilenetj.dnnl.DataType;
+import io.github.mobilenetj.dnnl.Dnnl;
 import io.github.mobilenetj.dnnl.Engine;
 import java.util.Arrays;
 import java.util.List;
@@ -46,9 +47,18 @@ public final class Sequential {
     /**
      * Creates the oneDNN primitives for inputs of exactly {@code input}'s shape, computing in
      * {@code dataType}, with float32 input in {@code inputLayout} and float32 output in
-     * {@code outputLayout}. Shapes are validated before any native call.
+     * {@code outputLayout}, to run on {@code threads} OpenMP threads. Shapes are validated before
+     * any native call.
+     *
+     * <p>oneDNN fixes a primitive's thread count when it creates it: running it later with another
+     * OpenMP setting does not change how many threads it uses. So the thread count is part of the
+     * compiled network, and each {@link Execution} runs with it.
      */
-    public CompiledNetwork compile(Engine engine, Shape input, Layout inputLayout, Layout outputLayout, DataType dataType) {
+    public CompiledNetwork compile(Engine engine, Shape input, Layout inputLayout, Layout outputLayout, DataType dataType,
+            int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(inputLayout, "inputLayout");
         Objects.requireNonNull(outputLayout, "outputLayout");
@@ -57,10 +67,21 @@ public final class Sequential {
             throw new IllegalArgumentException("networks compute in F32 or BF16, not " + dataType);
         }
         outputShape(input);
-        return CompiledNetwork.compile(this, engine, input, inputLayout, outputLayout, dataType);
+        int previous = Dnnl.threads();
+        Dnnl.setThreads(threads);
+        try {
+            return CompiledNetwork.compile(this, engine, input, inputLayout, outputLayout, dataType, threads);
+        } finally {
+            Dnnl.setThreads(previous);
+        }
     }
 
-    /** Compiles for float32 computation. */
+    /** Compiles for {@code dataType} on as many threads as the calling thread's OpenMP setting ({@link Dnnl#threads()}). */
+    public CompiledNetwork compile(Engine engine, Shape input, Layout inputLayout, Layout outputLayout, DataType dataType) {
+        return compile(engine, input, inputLayout, outputLayout, dataType, Dnnl.threads());
+    }
+
+    /** Compiles for float32 computation on as many threads as the calling thread's OpenMP setting. */
     public CompiledNetwork compile(Engine engine, Shape input, Layout inputLayout, Layout outputLayout) {
         return compile(engine, input, inputLayout, outputLayout, DataType.F32);
     }

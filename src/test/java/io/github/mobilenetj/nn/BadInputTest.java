@@ -257,8 +257,8 @@ class BadInputTest {
         Shape out = Shape.of(1, cout, h, w);
         try (Arena arena = Arena.ofConfined();
                 CompiledNetwork net = Sequential.of(conv).compile(engine, in, Layout.NCHW, Layout.NCHW);
-                Execution exec = net.newExecution(0)) {
-            iae(() -> net.newExecution(-1), "threads", "-1");
+                Execution exec = net.newExecution()) {
+            iae(() -> Sequential.of(conv).compile(engine, in, Layout.NCHW, Layout.NCHW, DataType.F32, -1), "threads", "-1");
             int inFloats = cin * h * w, outFloats = cout * h * w;
 
             // float[] of the wrong size

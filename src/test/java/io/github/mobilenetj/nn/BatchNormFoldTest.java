@@ -100,7 +100,7 @@ class BatchNormFoldTest {
         float[] in = layout == Layout.NCHW ? x : Naive.toNhwc(x, n, cin, h, w);
         float[] got = new float[(int) output.elementCount()];
         try (CompiledNetwork net = Sequential.of(folded).compile(engine, input, layout, layout);
-                Execution exec = net.newExecution(0)) {
+                Execution exec = net.newExecution()) {
             exec.run(in, got);
         }
         if (layout == Layout.NHWC) {

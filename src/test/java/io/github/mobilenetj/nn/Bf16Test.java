@@ -52,7 +52,7 @@ class Bf16Test {
 
         float[] got = new float[20];
         try (CompiledNetwork compiled = net.compile(engine, Shape.of(2, c, h, h), Layout.NCHW, Layout.NCHW, DataType.BF16);
-                Execution exec = compiled.newExecution(0)) {
+                Execution exec = compiled.newExecution()) {
             assertEquals(DataType.BF16, compiled.dataType());
             exec.run(x, got);
         }

@@ -93,7 +93,7 @@ class Conv2dTest {
                     : Naive.toNhwc(expected, batch, out, output.height(), output.width());
             float[] got = new float[(int) output.elementCount()];
             try (CompiledNetwork net = Sequential.of(conv).compile(engine, input, layout, layout);
-                    Execution exec = net.newExecution(0)) {
+                    Execution exec = net.newExecution()) {
                 exec.run(in, got);
             }
             float tolerance = 1e-4f * Math.max(1f, Naive.maxAbs(want));

@@ -105,7 +105,7 @@ class ExecutionLifecycleTest {
     void networkRefusesToCloseWhileAnExecutionIsOpen() {
         Case c = small();
         CompiledNetwork net = c.net().compile(engine, c.input(), Layout.NCHW, Layout.NCHW);
-        Execution exec = net.newExecution(0);
+        Execution exec = net.newExecution();
         IllegalStateException e = assertThrows(IllegalStateException.class, net::close);
         assertTrue(e.getMessage().contains("still open"), e.getMessage());
         assertFalse(net.isClosed());
@@ -117,7 +117,7 @@ class ExecutionLifecycleTest {
         net.close();
         assertTrue(net.isClosed());
         assertDoesNotThrow(net::close, "second close is a no-op");
-        IllegalStateException again = assertThrows(IllegalStateException.class, () -> net.newExecution(0));
+        IllegalStateException again = assertThrows(IllegalStateException.class, () -> net.newExecution());
         assertTrue(again.getMessage().contains("closed"), again.getMessage());
     }
 
@@ -125,8 +125,8 @@ class ExecutionLifecycleTest {
     void closingAnExecutionTwiceCountsOnce() {
         Case c = small();
         CompiledNetwork net = c.net().compile(engine, c.input(), Layout.NHWC, Layout.NHWC);
-        Execution first = net.newExecution(0);
-        Execution second = net.newExecution(1);
+        Execution first = net.newExecution();
+        Execution second = net.newExecution();
         first.close();
         first.close(); // must not release the second execution's claim on the network
         assertThrows(IllegalStateException.class, net::close);
@@ -143,7 +143,7 @@ class ExecutionLifecycleTest {
         Case c = small();
         try (CompiledNetwork net = c.net().compile(engine, c.input(), Layout.NCHW, Layout.NCHW);
                 Arena arena = Arena.ofConfined()) {
-            Execution exec = net.newExecution(0);
+            Execution exec = net.newExecution();
             assertRight(c, run(exec, c));
             exec.close();
             assertDoesNotThrow(exec::close, "second close is a no-op");
@@ -159,7 +159,7 @@ class ExecutionLifecycleTest {
             assertThrows(IllegalStateException.class, () -> exec.run(tIn, tOut));
 
             // The network itself is fine: a new execution runs.
-            try (Execution fresh = net.newExecution(0)) {
+            try (Execution fresh = net.newExecution()) {
                 assertRight(c, run(fresh, c));
             }
         }
@@ -176,7 +176,7 @@ class ExecutionLifecycleTest {
     void concurrentUseOfOneExecutionIsRefusedNotCorrupted() throws Exception {
         Case c = large();
         try (CompiledNetwork net = c.net().compile(engine, c.input(), Layout.NCHW, Layout.NCHW);
-                Execution exec = net.newExecution(0)) {
+                Execution exec = net.newExecution()) {
             ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
             AtomicInteger refused = new AtomicInteger();
             AtomicInteger succeeded = new AtomicInteger();
@@ -254,7 +254,7 @@ class ExecutionLifecycleTest {
     void closeWhileRunningOnAnotherThreadIsRefused() throws Exception {
         Case c = large();
         try (CompiledNetwork net = c.net().compile(engine, c.input(), Layout.NCHW, Layout.NCHW)) {
-            Execution exec = net.newExecution(0);
+            Execution exec = net.newExecution();
             ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
             AtomicInteger wrong = new AtomicInteger();
             AtomicInteger completed = new AtomicInteger();

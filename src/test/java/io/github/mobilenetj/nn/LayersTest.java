@@ -35,7 +35,7 @@ class LayersTest {
         float[] in = layout == Layout.NCHW ? x : Naive.toNhwc(x, input.batch(), input.channels(), input.height(), input.width());
         float[] got = new float[(int) output.elementCount()];
         try (CompiledNetwork compiled = net.compile(engine, input, layout, layout);
-                Execution exec = compiled.newExecution(0)) {
+                Execution exec = compiled.newExecution()) {
             assertEquals(input, compiled.inputShape());
             assertEquals(output, compiled.outputShape());
             assertEquals(input.elementCount() * Float.BYTES, compiled.inputBytes());

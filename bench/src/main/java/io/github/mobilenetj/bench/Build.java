@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code primitiveCache=off} sets oneDNN's primitive cache capacity to 0 so every build JIT-compiles its
  * kernels as a fresh process does; {@code on} keeps the default cache and builds one model in the setup
  * first, so it measures a rebuild in a warm process. With {@code -wi 0} the first iteration of each fork is
- * also cold for the JVM (interpreted folding code etc.); report.py shows it separately.
+ * also cold for the JVM (interpreted folding code etc.); report.py shows it separately. Before each
+ * model is built for {@code threads} OpenMP threads ({@code MobileNetV1.Builder.threads}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -86,7 +87,6 @@ public class Build {
         switch (primitiveCache) {
             case "off" -> PrimitiveCache.setCapacity(0);
             case "on" -> {
-                Support.buildThreads(threads);
                 try (MobileNetV1 warm = builder().build()) {
                     warm.config();
                 }
@@ -101,12 +101,7 @@ public class Build {
 
     private MobileNetV1.Builder builder() {
         return MobileNetV1.builder().widthMultiplier(Support.parseAlpha(alpha)).resolution(resolution)
-                .classes(Support.CLASSES).weights(weightsFile);
-    }
-
-    @Setup(Level.Invocation)
-    public void threads() {
-        Support.buildThreads(threads);
+                .classes(Support.CLASSES).threads(threads).weights(weightsFile);
     }
 
     @Benchmark
@@ -118,7 +113,7 @@ public class Build {
     @Benchmark
     public float firstInference() throws IOException {
         model = builder().build();
-        session = model.newSession(threads);
+        session = model.newSession();
         session.run(images, logits);
         return logits.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
     }

@@ -1,5 +1,6 @@
 package io.github.mobilenetj.bench;
 
+import io.github.mobilenetj.dnnl.DataType;
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.nn.CompiledNetwork;
 import io.github.mobilenetj.nn.Execution;
@@ -58,9 +59,8 @@ public class LayerOurs {
     @Setup(Level.Trial)
     public void setUp() {
         engine = Engine.cpu();
-        Support.buildThreads(threads);
-        network = layer.network().compile(engine, layer.input(), layout, layout);
-        execution = network.newExecution(threads);
+        network = layer.network().compile(engine, layer.input(), layout, layout, DataType.F32, threads);
+        execution = network.newExecution();
         arena = Arena.ofShared();
         input = arena.allocate(network.inputBytes(), 64);
         output = arena.allocate(network.outputBytes(), 64);

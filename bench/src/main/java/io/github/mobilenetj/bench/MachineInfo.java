@@ -2,6 +2,7 @@ package io.github.mobilenetj.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import io.github.mobilenetj.dnnl.Dnnl;
+import io.github.mobilenetj.dnnl.DataType;
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.dnnl.NativeLibrary;
 import io.github.mobilenetj.model.ModelConfig;
@@ -111,8 +112,8 @@ public final class MachineInfo {
             r.put("ours Session.run(MemorySegment, MemorySegment) alpha 0.25 128 batch 1", perRun(ours::run, warmup, runs));
         }
         LayerCase fc = LayerCase.FC_1024to1000;
-        try (Engine engine = Engine.cpu(); CompiledNetwork n = fc.network().compile(engine, fc.input(), Layout.NCHW, Layout.NCHW);
-             Execution e = n.newExecution(1); Arena arena = Arena.ofConfined()) {
+        try (Engine engine = Engine.cpu(); CompiledNetwork n = fc.network().compile(engine, fc.input(), Layout.NCHW, Layout.NCHW, DataType.F32, 1);
+             Execution e = n.newExecution(); Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(n.inputBytes(), 64);
             MemorySegment out = arena.allocate(n.outputBytes(), 64);
             r.put("ours Execution.run(MemorySegment, MemorySegment) " + fc, perRun(() -> e.run(in, out), warmup, runs));
@@ -153,7 +154,7 @@ public final class MachineInfo {
     }
 
     private static Map<String, Object> compareLayer(LayerCase c, CompiledNetwork n) throws Exception {
-        try (Arena arena = Arena.ofConfined(); Execution e = n.newExecution(1);
+        try (Arena arena = Arena.ofConfined(); Execution e = n.newExecution();
              OrtNet ort = new OrtNet(c.onnx(), c.onnxInputDims(), c.onnxOutputDims(), 1)) {
             MemorySegment in = arena.allocate(n.inputBytes(), 64);
             MemorySegment out = arena.allocate(n.outputBytes(), 64);

@@ -22,13 +22,12 @@ final class OursNet implements AutoCloseable {
 
     OursNet(double alpha, int resolution, int batch, int threads) throws IOException {
         ModelConfig config = Support.config(alpha, resolution, batch);
-        Support.buildThreads(threads);
         MobileNetV1 m = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(Support.CLASSES)
-                .maxBatchSize(batch).weights(Support.weights(config)).build();
+                .maxBatchSize(batch).threads(threads).weights(Support.weights(config)).build();
         Session s = null;
         Arena a = null;
         try {
-            s = m.newSession(threads);
+            s = m.newSession();
             a = Arena.ofShared();
             images = a.allocate((long) batch * m.imageSize() * Float.BYTES, 64);
             logits = a.allocate((long) batch * Support.CLASSES * Float.BYTES, 64);

@@ -30,24 +30,9 @@ final class Support {
      */
     static final String ORT_SPINNING_PROPERTY = "bench.ort.spinning";
 
-    /**
-     * {@code -Dbench.ours.matchBuildThreads=false} builds mobilenetj's primitives with the calling thread's
-     * default OpenMP thread count (all cores) whatever the session's {@code threads}, as a plain
-     * {@code model.newSession(threads)} user gets today. By default the benchmarks call
-     * {@code Dnnl.setThreads(threads)} before building, because oneDNN primitives keep the thread count they
-     * were created with: a 1-thread session on a model built with 2 OpenMP threads still runs (some of) its
-     * primitives on 2 threads (see README.md, "Threads").
-     */
-    static final boolean MATCH_BUILD_THREADS = !"false".equalsIgnoreCase(System.getProperty("bench.ours.matchBuildThreads", "true"));
-
     private Support() {
     }
 
-    /** Sets the calling thread's OpenMP threads before mobilenetj creates primitives, unless disabled. */
-    static void buildThreads(int threads) {
-        if (MATCH_BUILD_THREADS) {
-            io.github.mobilenetj.dnnl.Dnnl.setThreads(threads);
-        }
     }
 
     /** The library's configuration for α, resolution and a maximum batch, otherwise the defaults (ReLU, ε 1e-5, NCHW). */

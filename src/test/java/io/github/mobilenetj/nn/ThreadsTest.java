@@ -1,0 +1,46 @@
+package io.github.mobilenetj.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mobilenetj.dnnl.DataType;
+import io.github.mobilenetj.dnnl.Dnnl;
+import io.github.mobilenetj.dnnl.Engine;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** The thread count is part of a compiled network; running it leaves the caller's OpenMP setting alone. */
+class ThreadsTest {
+
+    @Test
+    void networksRunWithTheirThreadCountAndRestoreTheCallers() throws Exception {
+        SplittableRandom random = new SplittableRandom(3);
+        float[] w = Naive.random(random, 16 * 8 * 9, 0.5);
+        float[] x = Naive.random(random, 8 * 20 * 20, 1.0);
+        Conv2d conv = Conv2d.builder(8, 16).kernel(3).padding(1).weights(w).build();
+        float[] expected = Naive.conv2d(x, 1, 8, 20, 20, w, null, 16, 3, 3, 1, 1, 1, 1, 1, 1);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Engine engine = Engine.cpu()) {
+            thread.submit(() -> {
+                Dnnl.setThreads(2);
+                for (int threads = 1; threads <= 2; threads++) {
+                    try (CompiledNetwork net = Sequential.of(conv).compile(engine, Shape.of(1, 8, 20, 20), Layout.NCHW,
+                            Layout.NCHW, DataType.F32, threads); Execution exec = net.newExecution()) {
+                        assertEquals(threads, net.threads());
+                        assertEquals(2, Dnnl.threads(), "compiling must restore the caller's OpenMP setting");
+                        float[] got = new float[16 * 20 * 20];
+                        exec.run(x, got);
+                        assertEquals(2, Dnnl.threads(), "running must restore the caller's OpenMP setting");
+                        float error = Naive.maxAbsDiff(expected, got);
+                        assertTrue(error <= 1e-4f * Math.max(1f, Naive.maxAbs(expected)), "threads " + threads + ": " + error);
+                    }
+                }
+                return null;
+            }).get();
+        } finally {
+            thread.shutdown();
+        }
+    }
+}
