@@ -33,8 +33,6 @@ final class Support {
     private Support() {
     }
 
-    }
-
     /** The library's configuration for α, resolution and a maximum batch, otherwise the defaults (ReLU, ε 1e-5, NCHW). */
     static ModelConfig config(double alpha, int resolution, int maxBatch) {
         ModelConfig d = ModelConfig.defaults();
