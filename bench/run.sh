@@ -5,7 +5,7 @@
 #   bench/run.sh quick   # CI smoke run: every benchmark once, tiny counts, reduced parameters (a few minutes)
 #   bench/run.sh full    # proper settings (about 2 h on 2 cores); run on an otherwise idle machine
 #
-# Environment overrides: JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64 if present), MOBILENETJ_BUILD_DIR
+# Environment overrides: BENCH_MODES (e.g. "sample": JMH modes of the full runtime runs), JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64 if present), MOBILENETJ_BUILD_DIR
 # (library build dir, default /tmp/build-bench-lib), PYTHON (default /usr/bin/python3), SKIP_BUILD=1 (reuse
 # target/benchmarks.jar), JMH_EXTRA (extra JMH arguments for every run, e.g. "-jvmArgsAppend -Dbench.ort.spinning=0"),
 # FORKS / WARMUP_ITERATIONS / WARMUP_TIME / ITERATIONS / ITERATION_TIME (full runtime benchmarks).
@@ -91,8 +91,10 @@ if [[ "$MODE" == quick ]]; then
     -rf json -rff "$RESULTS/jmh-gc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-gc.log"
 else
   F="${FORKS:-1}"; WI="${WARMUP_ITERATIONS:-5}"; W="${WARMUP_TIME:-2s}"; I="${ITERATIONS:-10}"; R="${ITERATION_TIME:-2s}"
-  log "JMH runtime benchmarks (full: $F fork(s), $WI x $W warmup, $I x $R measurement, AverageTime + SampleTime)"
-  run "$JAVA" -jar "$JAR" "$RUNTIME" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
+  # BENCH_MODES=sample measures SampleTime only (it gives the mean and the percentiles) in half the time.
+  MODES=(); [[ -n "${BENCH_MODES:-}" ]] && MODES=(-bm "$BENCH_MODES")
+  log "JMH runtime benchmarks (full: $F fork(s), $WI x $W warmup, $I x $R measurement, modes ${BENCH_MODES:-AverageTime + SampleTime})"
+  run "$JAVA" -jar "$JAR" "$RUNTIME" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" \
     -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
   log "JMH build benchmarks (full: SingleShotTime, 3 forks x 10 fresh builds, the first of each fork in a cold JVM)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 3 -wi 0 -i 10 \
@@ -101,7 +103,7 @@ else
   # latency. The same batch-1 networks at 2 threads with OMP_WAIT_POLICY=passive (forks inherit the env).
   log "JMH OpenMP passive wait policy, 2 threads (full)"
   run env OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
-    -p threads=2 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-omp-passive.log"
+    "${MODES[@]}" -p threads=2 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-omp-passive.log"
   log "JMH allocation per inference, -prof gc (full)"
   run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|BatchOurs|BatchOrt|LayerOurs|LayerOrt)\." -prof gc -bm avgt \
     -f 1 -wi 5 -w 1s -i 5 -r 1s -p threads=1 -p alpha=1.0 -p resolution=224 -p layout=NCHW \

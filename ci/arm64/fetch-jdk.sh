@@ -40,6 +40,7 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || { echo "fetch-jdk: $keyring missing (package debian-archive-keyring)" >&2; exit 1; }
 
 apt_root=$work/apt
+rm -rf "$work/debs"   # only this run's .debs, so a version bump cannot leave two of a package
 mkdir -p "$apt_root"/{etc/apt.conf.d,etc/preferences.d,etc/trusted.gpg.d,state/lists/partial,cache/archives/partial,log} "$work/debs"
 : > "$apt_root/status"    # empty dpkg status: every dependency is "missing", so the closure is complete
 cat > "$apt_root/etc/sources.list" <<SOURCES
@@ -123,4 +124,5 @@ version=$(awk -v p="$package" '$1=="Inst" && $2 ~ "^"p"(:arm64)?$" {gsub(/[()]/,
 rm -rf "$sysroot"
 mv "$sysroot.tmp" "$sysroot"
 echo "$package $version" > "$sysroot/.complete"
+rm -rf "$apt_root/cache"   # apt's binary package caches (~80 MB); lists and .debs stay for inspection
 echo "fetch-jdk: $package $version unpacked into $sysroot ($(du -sh "$sysroot" | cut -f1))"

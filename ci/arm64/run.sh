@@ -39,11 +39,19 @@ start=$(date +%s)
 QEMU_CPU=neoverse-n1 "$here/java" -version 2>&1 | sed 's/^/ci\/arm64: emulated /' | head -n 2
 log "emulated JVM started in $(( $(date +%s) - start )) s"
 
+# The linux-arm64 natives jar (Maven would resolve it anyway; fetched explicitly so a failure is clearly named).
+dnnl_version=$(sed -n 's:.*<dnnl.version>\(.*\)</dnnl.version>.*:\1:p' pom.xml | head -n 1)
+# shellcheck disable=SC2206
+extra=(${ARM64_MAVEN_ARGS:-})
+case " ${extra[*]} " in
+  *" -o "*|*" --offline "*) ;;
+  *) mvn -B -q "${extra[@]}" dependency:get "-Dartifact=org.bytedeco:dnnl:$dnnl_version:jar:linux-arm64" -Dtransitive=false \
+       || { log "could not fetch org.bytedeco:dnnl:$dnnl_version:jar:linux-arm64" >&2; exit 1; } ;;
+esac
+
 build_dir=${ARM64_BUILD_DIR:-$root/target/arm64-emulated}
 mkdir -p "$build_dir"
 cpus=${ARM64_CPUS:-"sve128=max,sve-default-vector-length=16 neoverse-n1=neoverse-n1"}
-# shellcheck disable=SC2206
-extra=(${ARM64_MAVEN_ARGS:-})
 
 status=0
 summary=()

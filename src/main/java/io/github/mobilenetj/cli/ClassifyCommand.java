@@ -21,7 +21,8 @@ import javax.imageio.ImageIO;
 
 /** {@code mobilenetj classify IMAGE...}: torchvision's evaluation preprocessing, then top-k classes. */
 final class ClassifyCommand {
-    static final String SAMPLE = "chelsea.png";
+    /** Where the bundled Fashion-MNIST sample images are on the class path. */
+    static final String SAMPLES = "/io/github/mobilenetj/cli/samples/";
 
     private final PrintStream out;
 
@@ -43,22 +44,46 @@ final class ClassifyCommand {
             }
             files.add(p);
         }
-        try (MobileNetV1 model = ModelSettings.build(o, 1, out)) {
+        try (MobileNetV1 model = ModelSettings.build(o, 1, out, true)) {
             for (Path file : files) {
                 print(model, file.toString(), ImageFiles.read(file), top, out);
             }
         }
     }
 
-    /** Classifies the sample image bundled with the library. */
-    static void printSample(MobileNetV1 model, PrintStream out, int top) throws IOException {
-        try (InputStream in = ClassifyCommand.class.getResourceAsStream(SAMPLE)) {
-            if (in == null) {
-                throw new IOException("sample image " + SAMPLE + " is missing from the jar");
+    /**
+     * Classifies the Fashion-MNIST test images bundled with the library (one per class, named
+     * {@code <class>-<label>.png}) and marks each prediction right or wrong.
+     */
+    static void printSamples(MobileNetV1 model, PrintStream out) throws IOException {
+        List<String> names = model.labels().names();
+        int correct = 0;
+        try (Session session = model.newSession()) {
+            for (int c = 0; c < names.size(); c++) {
+                String file = sampleName(c, names.get(c));
+                BufferedImage image;
+                try (InputStream in = ClassifyCommand.class.getResourceAsStream(SAMPLES + file)) {
+                    if (in == null) {
+                        throw new IOException("sample image " + SAMPLES + file + " is missing from the jar");
+                    }
+                    image = ImageIO.read(in);
+                }
+                float[] logits = session.run(model.preprocessing().apply(image,
+                        model.config().inputLayout() == Layout.NHWC ? PixelLayout.HWC : PixelLayout.CHW));
+                Prediction best = Predictions.topK(logits, 0, logits.length, 1, model.labels()).getFirst();
+                boolean right = best.classIndex() == c;
+                correct += right ? 1 : 0;
+                out.printf(Locale.ROOT, "  %-22s -> %-12s %5.1f%%  %s%n", file, best.label(), best.probability() * 100,
+                        right ? "right" : "WRONG (is " + names.get(c) + ")");
             }
-            BufferedImage image = ImageIO.read(in);
-            print(model, "sample image " + SAMPLE + " (Chelsea the cat, CC0, from scikit-image)", image, top, out);
         }
+        out.printf(Locale.ROOT, "  %d of %d right%n", correct, names.size());
+    }
+
+    /** {@code 0-t-shirt-top.png} for class 0, "T-shirt/top". */
+    static String sampleName(int classIndex, String label) {
+        return classIndex + "-" + label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "")
+                + ".png";
     }
 
     private static void print(MobileNetV1 model, String name, BufferedImage image, int top, PrintStream out) {

@@ -4,6 +4,7 @@ import io.github.mobilenetj.dnnl.Dnnl;
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.dnnl.NativeLibrary;
 import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.model.Summary;
 import io.github.mobilenetj.nn.Activation;
 import io.github.mobilenetj.nn.CompiledNetwork;
 import io.github.mobilenetj.nn.Conv2d;
@@ -13,6 +14,7 @@ import io.github.mobilenetj.nn.Shape;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /** {@code mobilenetj demo}: what oneDNN does on this machine, end to end. */
@@ -38,14 +40,21 @@ final class DemoCommand {
             out.printf("  %-28s %-14s %s%n", p.label(), p.operation(), p.implementation());
         }
         out.println();
-        try (MobileNetV1 model = MobileNetV1.builder().randomWeights(ModelSettings.DEMO_SEED).build()) {
+        int threads = Runtime.getRuntime().availableProcessors();
+        try (MobileNetV1 model = MobileNetV1.fashionMnist(1)) {
+            out.println("The bundled model, MobileNetV1 trained on Fashion-MNIST by this project (train/README.md):");
             out.print(model.summary());
             out.println();
-            out.println("NOTE: RANDOM weights (seed " + ModelSettings.DEMO_SEED + "): the classification below shows the"
-                    + " pipeline working, not a meaningful label. Use 'classify --weights FILE' for a trained model.");
-            ClassifyCommand.printSample(model, out, 5);
+            out.println("Its predictions for one Fashion-MNIST test image per class:");
+            ClassifyCommand.printSamples(model, out);
             out.println();
-            out.println(LatencyCommand.measure(model, 100, 20, Runtime.getRuntime().availableProcessors(), 1));
+            out.println(LatencyCommand.measure(model, 200, 50, threads, 1));
+        }
+        try (MobileNetV1 model = MobileNetV1.builder().randomWeights(ModelSettings.DEMO_SEED).build()) {
+            Summary summary = model.summary();
+            out.printf(Locale.ROOT, "%nThe paper's MobileNetV1 1.0-224 (%,d parameters, %,d multiply-adds; RANDOM weights, so"
+                    + " for speed only):%n", summary.totalParameters(), summary.totalMultiplyAdds());
+            out.println(LatencyCommand.measure(model, 100, 20, threads, 1));
         }
     }
 

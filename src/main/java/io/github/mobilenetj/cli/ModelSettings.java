@@ -40,7 +40,21 @@ final class ModelSettings {
 
     /** Builds the model, with the weights file if given, else seeded random weights (said plainly). */
     static MobileNetV1 build(Options o, int maxBatch, PrintStream out) throws IOException {
+        return build(o, maxBatch, out, false);
+    }
+
+    /**
+     * Like {@link #build(Options, int, PrintStream)}, but with neither weights nor shape options
+     * and {@code bundledByDefault}, the bundled Fashion-MNIST model.
+     */
+    static MobileNetV1 build(Options o, int maxBatch, PrintStream out, boolean bundledByDefault) throws IOException {
         Path weights = o.existingFile("weights");
+        boolean shaped = o.string("alpha", null) != null || o.string("resolution", null) != null
+                || o.string("classes", null) != null;
+        if (weights == null && !shaped && bundledByDefault) {
+            out.println("Model: the bundled MobileNetV1 trained on Fashion-MNIST (pass --weights FILE for another model)");
+            return MobileNetV1.fashionMnist(maxBatch);
+        }
         if (weights != null && describesModel(weights)) {
             for (String option : new String[] {"alpha", "resolution", "classes"}) {
                 if (o.string(option, null) != null) {

@@ -17,6 +17,9 @@ import io.github.mobilenetj.nn.Linear;
 import io.github.mobilenetj.nn.Sequential;
 import io.github.mobilenetj.nn.Shape;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,6 +78,29 @@ public final class MobileNetV1 implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Class-path location of the bundled Fashion-MNIST model (see train/README.md). */
+    public static final String FASHION_MNIST_RESOURCE = "/io/github/mobilenetj/model/fashion-mnist-mobilenet_v1.safetensors";
+
+    /**
+     * The bundled MobileNetV1 trained by this project on Fashion-MNIST (1-channel images, 10
+     * classes), with its labels and preprocessing, for batches of up to {@code maxBatchSize}.
+     */
+    public static MobileNetV1 fashionMnist(int maxBatchSize) throws IOException {
+        // SafetensorsFile maps a file; a resource inside a jar has none, so it goes through a temporary copy.
+        Path copy = Files.createTempFile("mobilenetj-fashion-mnist", ".safetensors");
+        try {
+            try (InputStream in = MobileNetV1.class.getResourceAsStream(FASHION_MNIST_RESOURCE)) {
+                if (in == null) {
+                    throw new IOException("the bundled model " + FASHION_MNIST_RESOURCE + " is missing from the class path");
+                }
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return load(copy, maxBatchSize);
+        } finally {
+            Files.deleteIfExists(copy);
+        }
     }
 
     /** Builds the model a self-describing weights file describes, for batches of one image. */

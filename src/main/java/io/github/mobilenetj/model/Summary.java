@@ -59,8 +59,9 @@ public final class Summary {
         rows.add(new Row("AdaptiveAvgPool2d", shape(features, 1), 0, 0));
         rows.add(new Row("Linear", "[-1, " + config.classes() + "]", (long) features * config.classes() + config.classes(),
                 (long) features * config.classes()));
-        String title = String.format(Locale.ROOT, "MobileNetV1 α %s, %dx%d, %d input channels, %d classes%s",
-                config.widthMultiplier(), config.resolution(), config.resolution(), config.inChannels(), config.classes(),
+        String title = String.format(Locale.ROOT, "MobileNetV1 α %s, %dx%d, %d input channel%s, %d classes%s",
+                config.widthMultiplier(), config.resolution(), config.resolution(), config.inChannels(),
+                config.inChannels() == 1 ? "" : "s", config.classes(),
                 standard ? " (standard 3x3 convolutions, BatchNorm not counted)" : "");
         return new Summary(title, numbered(rows));
     }

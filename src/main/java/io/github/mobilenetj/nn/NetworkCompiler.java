@@ -2,6 +2,7 @@ package io.github.mobilenetj.nn;
 
 import io.github.mobilenetj.dnnl.Arg;
 import io.github.mobilenetj.dnnl.DataType;
+import io.github.mobilenetj.dnnl.DnnlException;
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.dnnl.ExecArgs;
 import io.github.mobilenetj.dnnl.FormatTag;
@@ -91,9 +92,9 @@ final class NetworkCompiler implements AutoCloseable {
             if (conv.activation().appendTo(postOps)) {
                 attr.postOps(postOps);
             }
-            try (PrimitiveDesc pd = PrimitiveDesc.convolution(engine, srcAny, weightsAny, biasDesc, dstAny,
-                    new long[] {conv.strideH(), conv.strideW()}, new long[] {conv.padTop(), conv.padLeft()},
-                    new long[] {conv.padBottom(), conv.padRight()}, attr)) {
+            try (PrimitiveDesc pd = unsupportedTypeExplained(label, () -> PrimitiveDesc.convolution(engine, srcAny, weightsAny,
+                    biasDesc, dstAny, new long[] {conv.strideH(), conv.strideW()}, new long[] {conv.padTop(), conv.padLeft()},
+                    new long[] {conv.padBottom(), conv.padRight()}, attr))) {
                 MemoryDesc src = own(pd.srcDesc());
                 reorderIfNeeded("to " + label, current, src);
                 Memory weights = upload(conv.weightsView(), weightDims, userWeightTag, own(pd.weightsDesc()));
@@ -150,6 +151,23 @@ final class NetworkCompiler implements AutoCloseable {
             MemoryDesc dst = own(pd.dstDesc());
             steps.add(new Step(label, own(new Primitive(pd)), current, dst, null, null, scratchpad(pd), false));
             return dst;
+        }
+    }
+
+    /**
+     * oneDNN answers {@code dnnl_unimplemented} for bf16 on CPUs without bf16 instructions (e.g.
+     * NEON-only aarch64 cores); say which CPU feature is missing instead of passing the raw status on.
+     */
+    private PrimitiveDesc unsupportedTypeExplained(String label, java.util.function.Supplier<PrimitiveDesc> create) {
+        try {
+            return create.get();
+        } catch (DnnlException e) {
+            if (e.isUnimplemented() && dataType == DataType.BF16) {
+                throw new UnsupportedOperationException(label + ": this CPU has no bf16 convolution in oneDNN (it needs"
+                        + " AVX512-BF16 or AMX on x86-64, or the BF16 extension FEAT_BF16 on aarch64, which NEON-only"
+                        + " cores such as Neoverse N1 lack); compile with DataType.F32 instead", e);
+            }
+            throw e;
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.function.Executable;
  * {@link IllegalStateException} (never a crash); failing oneDNN calls surface as {@link DnnlException}s
  * naming the C function and status; library-wide facts of the loaded oneDNN.
  */
+@Tag("arm64")
 class LifecycleTest {
 
     private static Engine engine;

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -398,6 +399,7 @@ class NativeCacheTest {
     // ---------------------------------------------------------------- the real loader
 
     @Test
+    @Tag("arm64")
     void realLoaderLoadsOnceFromTheCache() {
         NativeLibrary.Loaded first = NativeLibrary.load();
         NativeLibrary.Loaded second = NativeLibrary.load();

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Platform detection from real os.name / os.arch values and the file names of each bundled platform. */
+@Tag("arm64")
 class PlatformTest {
 
     @ParameterizedTest(name = "{0} / {1} -> {2}")

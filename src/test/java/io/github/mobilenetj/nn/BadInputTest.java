@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.function.Executable;
  * involved. Most checks run without any Engine; where an engine parameter is needed, a closed one
  * is passed, so reaching native code would fail differently (IllegalStateException).
  */
+@Tag("arm64")
 class BadInputTest {
 
     private static Engine engine;

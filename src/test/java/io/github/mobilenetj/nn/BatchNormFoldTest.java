@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * conv -> BatchNorm -> ReLU computed naively, step by step, equals the folded convolution run
  * through oneDNN; and the folding arithmetic on a hand-computed example.
  */
+@Tag("arm64")
 class BatchNormFoldTest {
 
     private static Engine engine;

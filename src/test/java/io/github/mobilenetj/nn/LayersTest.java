@@ -10,11 +10,13 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Linear, GlobalAvgPool, Softmax and a small Sequential against the naive reference. */
+@Tag("arm64")
 class LayersTest {
 
     private static Engine engine;

@@ -9,9 +9,11 @@ import io.github.mobilenetj.dnnl.Engine;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The thread count is part of a compiled network; running it leaves the caller's OpenMP setting alone. */
+@Tag("arm64")
 class ThreadsTest {
 
     @Test

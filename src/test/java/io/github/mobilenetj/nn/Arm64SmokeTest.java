@@ -96,7 +96,7 @@ class Arm64SmokeTest {
                     : Naive.toNhwc(expected, batch, cout, output.height(), output.width());
             float[] got = new float[(int) output.elementCount()];
             try (CompiledNetwork net = Sequential.of(conv).compile(engine, input, layout, layout);
-                    Execution exec = net.newExecution(0)) {
+                    Execution exec = net.newExecution()) {
                 exec.run(in, got);
                 report(what + " " + layout, net.primitives());
             }
@@ -133,7 +133,7 @@ class Arm64SmokeTest {
             float[] in = layout == Layout.NCHW ? x : Naive.toNhwc(x, n, c, hw, hw);
             float[] got = new float[n * classes];
             try (CompiledNetwork compiled = net.compile(engine, Shape.of(n, c, hw, hw), layout, layout);
-                    Execution exec = compiled.newExecution(0)) {
+                    Execution exec = compiled.newExecution()) {
                 exec.run(in, got);
                 report("pool+fc+softmax " + layout, compiled.primitives());
             }
@@ -143,23 +143,25 @@ class Arm64SmokeTest {
 
     // ---------------------------------------------------------------- the whole network
 
-    private static void checkMobileNet(double alpha, int resolution, Layout inputLayout, Activation activation)
+    private static void checkMobileNet(double alpha, int resolution, int batch, Layout inputLayout, Activation activation)
             throws Exception {
         int classes = 10;
         MobileNetV1.Builder builder = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(classes)
-                .activation(activation).inputLayout(inputLayout);
+                .activation(activation).inputLayout(inputLayout).maxBatchSize(batch);
         ModelConfig config = builder.config();
         Weights weights = Weights.random(config, 2025);
         MobileNetSpec spec = new MobileNetSpec(alpha, resolution, config.inChannels(), classes,
                 activation == Activation.RELU6 ? MobileNetSpec.Activation.RELU6 : MobileNetSpec.Activation.RELU,
                 config.batchNormEpsilon());
-        float[] image = Naive.random(new SplittableRandom(7), config.inChannels() * resolution * resolution, 1.0);
-        float[] want = new NaiveMobileNet(spec, name -> weights.tensor(name).values()).forward(image, 1);
-        float[] in = inputLayout == Layout.NCHW ? image
-                : NaiveMobileNet.nchwToNhwc(image, 1, config.inChannels(), resolution, resolution);
-        String what = "MobileNetV1 a" + alpha + " " + resolution + " " + inputLayout + " " + activation;
+        float[] images = Naive.random(new SplittableRandom(7), batch * config.inChannels() * resolution * resolution, 1.0);
+        float[] want = new NaiveMobileNet(spec, name -> weights.tensor(name).values()).forward(images, batch);
+        float[] in = inputLayout == Layout.NCHW ? images
+                : NaiveMobileNet.nchwToNhwc(images, batch, config.inChannels(), resolution, resolution);
+        String what = "MobileNetV1 a" + alpha + " " + resolution + " batch " + batch + " " + inputLayout + " " + activation;
         try (MobileNetV1 model = builder.weights(weights).build(); Session session = model.newSession()) {
             float[] got = session.run(in);
+            assertEquals(batch * classes, got.length);
+            // primitives() shows the batch-1 network, which build() compiles first.
             report(what, model.primitives());
             assertClose(want, got, what);
             assertFalse(Naive.maxAbs(want) == 0, "reference logits are all zero");
@@ -168,12 +170,12 @@ class Arm64SmokeTest {
 
     @Test
     void mobileNetMatchesNaive() throws Exception {
-        checkMobileNet(0.25, 128, Layout.NCHW, Activation.RELU);
+        checkMobileNet(0.25, 128, 1, Layout.NCHW, Activation.RELU);
     }
 
     @Test
-    void mobileNetNhwcRelu6MatchesNaive() throws Exception {
-        checkMobileNet(0.25, 64, Layout.NHWC, Activation.RELU6);
+    void mobileNetNhwcRelu6BatchTwoMatchesNaive() throws Exception {
+        checkMobileNet(0.25, 64, 2, Layout.NHWC, Activation.RELU6);
     }
 
     // ---------------------------------------------------------------- helpers
