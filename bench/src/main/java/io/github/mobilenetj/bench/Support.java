@@ -2,8 +2,8 @@ package io.github.mobilenetj.bench;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.github.mobilenetj.bench.onnx.MobileNetSpec;
-import io.github.mobilenetj.bench.onnx.OnnxMobileNetWriter;
+import io.github.mobilenetj.reference.MobileNetSpec;
+import io.github.mobilenetj.reference.OnnxMobileNetWriter;
 import io.github.mobilenetj.model.ModelConfig;
 import io.github.mobilenetj.model.Weights;
 import java.lang.foreign.MemorySegment;

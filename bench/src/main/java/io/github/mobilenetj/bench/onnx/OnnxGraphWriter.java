@@ -1,5 +1,8 @@
 package io.github.mobilenetj.bench.onnx;
 
+import io.github.mobilenetj.reference.OnnxMobileNetWriter;
+import io.github.mobilenetj.reference.ProtoWriter;
+
 import java.util.ArrayList;
 import java.util.List;
 
