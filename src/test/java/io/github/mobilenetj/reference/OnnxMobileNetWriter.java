@@ -1,5 +1,7 @@
 package io.github.mobilenetj.reference;
 
+import static io.github.mobilenetj.reference.OnnxFields.*;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -21,43 +23,6 @@ public final class OnnxMobileNetWriter {
     public static final String PRODUCER = "mobilenetj-reference";
     public static final String INPUT = "input";
     public static final String OUTPUT = "logits";
-
-    // ModelProto
-    private static final int MODEL_IR_VERSION = 1;
-    private static final int MODEL_PRODUCER_NAME = 2;
-    private static final int MODEL_PRODUCER_VERSION = 3;
-    private static final int MODEL_GRAPH = 7;
-    private static final int MODEL_OPSET_IMPORT = 8;
-    // OperatorSetIdProto
-    private static final int OPSET_DOMAIN = 1;
-    private static final int OPSET_VERSION = 2;
-    // GraphProto
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_NAME = 2;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int GRAPH_INPUT = 11;
-    private static final int GRAPH_OUTPUT = 12;
-    // NodeProto
-    private static final int NODE_INPUT = 1;
-    private static final int NODE_OUTPUT = 2;
-    private static final int NODE_NAME = 3;
-    private static final int NODE_OP_TYPE = 4;
-    private static final int NODE_ATTRIBUTE = 5;
-    // TensorProto
-    private static final int TENSOR_DIMS = 1;
-    private static final int TENSOR_DATA_TYPE = 2;
-    private static final int TENSOR_NAME = 8;
-    private static final int TENSOR_RAW_DATA = 9;
-    private static final int DATA_TYPE_FLOAT = 1;
-    // ValueInfoProto / TypeProto / TypeProto.Tensor / TensorShapeProto / Dimension
-    private static final int VALUE_INFO_NAME = 1;
-    private static final int VALUE_INFO_TYPE = 2;
-    private static final int TYPE_TENSOR_TYPE = 1;
-    private static final int TENSOR_TYPE_ELEM_TYPE = 1;
-    private static final int TENSOR_TYPE_SHAPE = 2;
-    private static final int SHAPE_DIM = 1;
-    private static final int DIM_VALUE = 1;
-    private static final int DIM_PARAM = 2;
 
     private static final String CLIP_MIN = "relu6.min";
     private static final String CLIP_MAX = "relu6.max";
