@@ -6,6 +6,9 @@ Inputs (any may be missing; the tables then show a dash):
   jmh-build.json  Build / BuildOrt (SingleShotTime)
   jmh-gc.json     runtime benchmarks with -prof gc (gc.alloc.rate.norm)
   jmh-omp-passive.json  NetworkOurs at 2 threads with OMP_WAIT_POLICY=passive
+  jmh-torch.json  NetworkTorch (PyTorch 2.7.1 through DJL), run with GLIBC_TUNABLES keeping freed memory
+  jmh-torch-default-malloc.json  NetworkTorch batch 1 with glibc's default malloc settings
+  pytorch-python.json  pytorch_python.py (Debian's Python PyTorch 1.13)
   machine.json    MachineInfo: CPU, JDK, oneDNN/ORT versions and ISA, kernels, cross-check, exact allocation
   native-a{alpha}-r{res}-b{batch}-t{threads}.json   native C baseline (native/build/mobilenet_bench --json)
   commands.txt    the commands run.sh ran
@@ -237,7 +240,13 @@ def table(header, rows):
 
 # ---------------------------------------------------------------------------------------------- sections
 
-def machine_section(machine, jmh):
+def python_version_text(python):
+    if not python:
+        return DASH
+    return f"torch {python.get('torch')} (Debian python3-torch), Python {python.get('python')}"
+
+
+def machine_section(machine, jmh, python=None):
     out = ["## Machine", ""]
     any_entry = jmh.entries[0]["entry"] if jmh.entries else {}
     cpu = (machine or {}).get("cpuModel") or cpu_model_here()
@@ -248,6 +257,9 @@ def machine_section(machine, jmh):
         ("oneDNN", f"{(machine or {}).get('onednnVersion', DASH)}; ISA used by its JIT: "
                    f"`{(machine or {}).get('onednnIsa', DASH)}`"),
         ("ONNX Runtime", f"{(machine or {}).get('onnxRuntimeVersion', DASH)} (Java, CPU execution provider, MLAS)"),
+        ("PyTorch (Java)", f"{(machine or {}).get('pytorchVersion', DASH)} through DJL "
+                           f"({(machine or {}).get('pytorchJars', DASH)})"),
+        ("PyTorch (Python)", python_version_text(python)),
         ("JDK", (machine or {}).get("jdk") or f"{any_entry.get('vmName', '')} {any_entry.get('jdkVersion', '')}"),
         ("JMH", any_entry.get("jmhVersion", DASH)),
         ("OS", (machine or {}).get("os", DASH)),
@@ -315,6 +327,46 @@ def batch_section(jmh, native):
                       "ours/ORT", "ours/native", "ours p50/p90/p99 ms", "ORT p50/p90/p99 ms"], rows) if rows else "(no results)")
     out.append("")
     return out
+
+
+def torch_section(jmh, python):
+    rows = []
+    py = {(r["batch"], r["threads"]): r for r in (python or {}).get("results", [])}
+    for b in (1, 8):
+        for t in (1, 2):
+            if b == 1:
+                o = jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=t)
+                x = jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=t)
+            else:
+                o = jmh.latency("BatchOurs", batch=b, threads=t)
+                x = jmh.latency("BatchOrt", batch=b, threads=t)
+            d = jmh.latency("NetworkTorch", file="jmh-torch.json", batch=b, threads=t)
+            dm = jmh.latency("NetworkTorch", file="jmh-torch-default-malloc.json", batch=b, threads=t)
+            p = py.get((b, t), {})
+            pm = p.get("mean_ms")
+            if d[0] is None and pm is None:
+                continue
+            rows.append([b, t, f_ms(o[0]), f_ms(x[0]), f_ms(d[0]), f_ms(dm[0]), f_ms(pm), ratio(o[0], d[0]),
+                         ratio(o[0], pm), pcts(*d[1:]),
+                         pcts(p.get("p50_ms"), p.get("p90_ms"), p.get("p99_ms")) if p else DASH])
+    if not rows:
+        return []
+    diffs = [f"{r['max_abs_diff_vs_mobilenetj']:.1e} (batch {r['batch']}, {r['threads']} thr)"
+             for r in (python or {}).get("results", [])]
+    text = ["## PyTorch peers (α 1.0, 224x224)", "",
+            "Mean ms per batch. **PyTorch (DJL)**: PyTorch 2.7.1 from Java through DJL 0.36 (`NetworkTorch`): the "
+            "reference layout built from DJL blocks with the same weights, BatchNorm unfolded, parameters frozen, "
+            "`block.forward(..., training=false)` in a per-call sub-manager, NCHW, `ai.djl.pytorch.num_threads` = "
+            "threads, inter-op 1, run with `GLIBC_TUNABLES` that keep freed memory (PyTorch's best case here); "
+            "*default malloc* is the same benchmark without them. **PyTorch (Python)**: Debian's PyTorch 1.13, "
+            "`bench/pytorch_python.py`, the reference `nn.Module` in `eval()` under `torch.inference_mode()`, "
+            "`torch.set_num_threads(threads)`, timed with `perf_counter_ns` around each forward (mean and "
+            "p50/p90/p99 over its runs; not JMH).", "",
+            table(["batch", "threads", "ours ms", "ORT ms", "PyTorch (DJL) ms", "DJL default malloc ms",
+                   "PyTorch (Python) ms", "ours/DJL", "ours/Python", "DJL p50/p90/p99", "Python p50/p90/p99"], rows), ""]
+    if diffs:
+        text += ["Python PyTorch's logits vs mobilenetj's on the same input: max |diff| " + ", ".join(diffs) + ".", ""]
+    return text
 
 
 def passive_section(jmh):
@@ -437,12 +489,13 @@ def kernels_section(machine):
             rows.append([k[6:], "<br>".join(f"`{p}`" for p in v)])
     if rows:
         out += [table(["layer benchmark", "primitives"], rows), ""]
-    cc = machine.get("crossCheckOursVsOrt", {})
-    if cc:
-        out += ["Same inputs and weights through both engines (max |ours − ORT| over all outputs):", "",
-                table(["case", "outputs", "max abs diff", "max abs value", "ok"],
-                      [[k, v.get("values"), f"{v.get('maxAbsDiff', 0):.2e}", f"{v.get('maxAbsValue', 0):.3f}", v.get("ok")]
-                       for k, v in cc.items()]), ""]
+    for key, peer in (("crossCheckOursVsOrt", "ORT"), ("crossCheckOursVsPyTorchDjl", "PyTorch through DJL")):
+        cc = machine.get(key, {})
+        if cc:
+            out += [f"Same inputs and weights through both engines (max |ours − {peer}| over all outputs):", "",
+                    table(["case", "outputs", "max abs diff", "max abs value", "ok"],
+                          [[k, v.get("values"), f"{v.get('maxAbsDiff', 0):.2e}", f"{v.get('maxAbsValue', 0):.3f}",
+                            v.get("ok")] for k, v in cc.items()]), ""]
     return out
 
 
@@ -494,13 +547,16 @@ def main():
     args = ap.parse_args()
 
     jmh = Jmh()
-    for name in ("jmh.json", "jmh-build.json", "jmh-gc.json", "jmh-omp-passive.json"):
+    for name in ("jmh.json", "jmh-build.json", "jmh-gc.json", "jmh-omp-passive.json", "jmh-torch.json",
+                 "jmh-torch-default-malloc.json"):
         p = os.path.join(args.results, name)
         if os.path.exists(p):
             jmh.add_file(p)
     machine = load_json(os.path.join(args.results, "machine.json")) if os.path.exists(
         os.path.join(args.results, "machine.json")) else None
     native = native_results(args.results)
+    python_path = os.path.join(args.results, "pytorch-python.json")
+    python = load_json(python_path) if os.path.exists(python_path) else None
     png = os.path.join(args.results, "latency.png")
     plotted = plot(jmh, native, png)
 
@@ -523,12 +579,13 @@ def main():
            "native segments of a model built for `threads` OpenMP threads (`MobileNetV1.builder().threads(threads)`; "
            "oneDNN fixes a primitive's thread count when it creates it). `threads` = the engine's threads for one "
            "caller; JMH uses one caller thread.", ""]
-    md += machine_section(machine, jmh) + [""]
+    md += machine_section(machine, jmh, python) + [""]
     md += network_section(jmh, native)
     if plotted:
         md += ["![latency by α and resolution](results/latency.png)", ""]
     md += passive_section(jmh)
     md += batch_section(jmh, native)
+    md += torch_section(jmh, python)
     md += layer_section(jmh)
     md += allocation_section(jmh, machine)
     md += build_section(jmh)

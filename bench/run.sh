@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the library and the benchmarks, runs JMH (mobilenetj vs ONNX Runtime) and, in full mode, the native
-# C baseline, then writes bench/RESULTS.md and bench/results/latency.png with report.py.
+# Builds the library and the benchmarks, runs JMH (mobilenetj vs ONNX Runtime and PyTorch through DJL), Python
+# PyTorch (pytorch_python.py) and, in full mode, the native C baseline, then writes bench/RESULTS.md and
+# bench/results/latency.png with report.py.
 #
 #   bench/run.sh quick   # CI smoke run: every benchmark once, tiny counts, reduced parameters (a few minutes)
 #   bench/run.sh full    # proper settings (about 2 h on 2 cores); run on an otherwise idle machine
@@ -70,6 +71,27 @@ run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.MachineInfo" "$RESULTS/machine.jso
 RUNTIME="$PKG\.(LayerOurs|LayerOrt|NetworkOurs|NetworkOrt|BatchOurs|BatchOrt)\."
 BUILD="$PKG\.(Build|BuildOrt)\."
 read -r -a EXTRA <<< "${JMH_EXTRA:-}"
+TORCH="$PKG\.NetworkTorch\."
+# PyTorch frees and re-allocates its intermediate tensors on every forward; with glibc's default thresholds
+# those large blocks go back to the kernel and each forward page-faults them in again (2-4x slower here).
+# The PyTorch runs get glibc tunables that keep freed memory, PyTorch's best case (see bench/README.md).
+TORCH_GLIBC="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.arena_max=1"
+WEIGHTS_DIR="$(mktemp -d)"
+trap 'rm -rf "$WEIGHTS_DIR"' EXIT
+
+# Python PyTorch (Debian's python3-torch) on the benchmarks' weights and input, 1.0-224, batch 1 and 8.
+python_pytorch() {
+  if ! "$PYTHON" -c 'import torch, numpy' 2>/dev/null; then
+    log "Python PyTorch skipped: $PYTHON cannot import torch and numpy (apt-get install python3-torch)"
+    return 0
+  fi
+  log "Python PyTorch, 1.0-224, batch 1 and 8, 1 and 2 threads"
+  run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-1.0.safetensors" 1.0 1000
+  run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteReference" "$WEIGHTS_DIR/ref-1.0-224-b8.safetensors" 1.0 224 8
+  run "$PYTHON" "$BENCH/pytorch_python.py" --weights "$WEIGHTS_DIR/w-1.0.safetensors" \
+    --reference "$WEIGHTS_DIR/ref-1.0-224-b8.safetensors" --threads 1 2 --batch 1 8 "$@" \
+    --out "$RESULTS/pytorch-python.json" | tee "$RESULTS/pytorch-python.log"
+}
 
 if [[ "$MODE" == quick ]]; then
   # Every benchmark method once: 1 fork, no warmup, one 200 ms iteration, SampleTime only (it gives the mean
@@ -78,6 +100,10 @@ if [[ "$MODE" == quick ]]; then
   run "$JAVA" -jar "$JAR" "$RUNTIME" -f 1 -wi 0 -i 1 -r 200ms -bm sample \
     -p threads=1,2 -p alpha=1.0,0.25 -p resolution=224 -p batch=8 -p layout=NCHW \
     -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
+  log "JMH PyTorch through DJL (quick)"
+  run env GLIBC_TUNABLES="$TORCH_GLIBC" "$JAVA" -jar "$JAR" "$TORCH" -f 1 -wi 0 -i 1 -r 200ms -bm sample \
+    -rf json -rff "$RESULTS/jmh-torch.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-torch.log"
+  python_pytorch --iterations 5 --warmup 1 --min-runs 2
   log "JMH build benchmarks (quick)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 1 -wi 0 -i 1 -p threads=1 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
@@ -96,6 +122,13 @@ else
   log "JMH runtime benchmarks (full: $F fork(s), $WI x $W warmup, $I x $R measurement, modes ${BENCH_MODES:-AverageTime + SampleTime})"
   run "$JAVA" -jar "$JAR" "$RUNTIME" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" \
     -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
+  log "JMH PyTorch through DJL (full, GLIBC_TUNABLES=$TORCH_GLIBC)"
+  run env GLIBC_TUNABLES="$TORCH_GLIBC" "$JAVA" -jar "$JAR" "$TORCH" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
+    "${MODES[@]}" -rf json -rff "$RESULTS/jmh-torch.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-torch.log"
+  log "JMH PyTorch through DJL, batch 1, glibc's default malloc settings (full)"
+  run "$JAVA" -jar "$JAR" "$TORCH" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" -p batch=1 \
+    -rf json -rff "$RESULTS/jmh-torch-default-malloc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-torch-default-malloc.log"
+  python_pytorch --iterations 300 --warmup 20
   log "JMH build benchmarks (full: SingleShotTime, 3 forks x 10 fresh builds, the first of each fork in a cold JVM)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 3 -wi 0 -i 10 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
@@ -112,8 +145,6 @@ else
   NATIVE="$ROOT/native/build/mobilenet_bench"
   if [[ -x "$NATIVE" ]]; then
     log "native C baseline ($NATIVE)"
-    WEIGHTS_DIR="$(mktemp -d)"
-    trap 'rm -rf "$WEIGHTS_DIR"' EXIT
     for alpha in 1.0 0.75 0.5 0.25; do
       # The same weights as the JMH benchmarks: Weights.random(config, 42), reference names, BatchNorm unfolded.
       run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-$alpha.safetensors" "$alpha" 1000

@@ -26,7 +26,8 @@ import java.util.Map;
  * Records the machine and the libraries the benchmarks ran on, as JSON for report.py: CPU model and flags,
  * cores, JDK, oneDNN version and the ISA its JIT uses, ONNX Runtime version, the primitives (kernels) oneDNN
  * chose for every layer benchmark and the batch-1 network, and a cross-check that mobilenetj and ONNX Runtime
- * compute the same logits on the benchmarked networks (so the comparison is of the same work).
+ * compute the same logits on the benchmarked networks (so the comparison is of the same work), and the same
+ * check against PyTorch through DJL on the 1.0-224 network.
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.github.mobilenetj.bench.MachineInfo OUT.json}
  */
@@ -63,6 +64,7 @@ public final class MachineInfo {
 
         Map<String, Object> primitives = new LinkedHashMap<>();
         Map<String, Object> crossCheck = new LinkedHashMap<>();
+        Map<String, Object> crossCheckTorch = new LinkedHashMap<>();
         try (Engine engine = Engine.cpu()) {
             for (LayerCase c : LayerCase.values()) {
                 for (Layout layout : Layout.values()) {
@@ -87,15 +89,24 @@ public final class MachineInfo {
                     crossCheck.put("network alpha " + alpha + " " + resolution,
                             compare(ours.logits, MemorySegment.ofBuffer(ortLogits(ort))));
                 }
+                if (alpha == 1.0) {
+                    try (TorchNet torch = new TorchNet(config, Support.weights(config), ours.images, 1)) {
+                        crossCheckTorch.put("network alpha 1.0 224", compare(ours.logits, MemorySegment.ofArray(torch.logits())));
+                    }
+                    info.put("pytorchVersion", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+                    info.put("pytorchJars", TorchNet.ARTIFACTS);
+                }
             }
         }
         info.put("primitives", primitives);
         info.put("crossCheckOursVsOrt", crossCheck);
+        info.put("crossCheckOursVsPyTorchDjl", crossCheckTorch);
         info.put("threadAllocatedBytesPerRun", allocationCheck());
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, Json.write(info) + "\n");
         System.out.println("wrote " + out + ": oneDNN " + info.get("onednnVersion") + " ISA " + info.get("onednnIsa")
-                + ", ONNX Runtime " + info.get("onnxRuntimeVersion") + "\n  cross-check " + crossCheck
+                + ", ONNX Runtime " + info.get("onnxRuntimeVersion") + ", PyTorch (DJL) " + info.get("pytorchVersion")
+                + "\n  cross-check " + crossCheck + "\n  vs PyTorch (DJL) " + crossCheckTorch
                 + "\n  allocation " + info.get("threadAllocatedBytesPerRun"));
     }
 
@@ -128,6 +139,10 @@ public final class MachineInfo {
                     throw new IllegalStateException(x);
                 }
             }, warmup, runs));
+        }
+        try (OursNet ours = new OursNet(0.25, 128, 1, 1);
+             TorchNet torch = new TorchNet(config, Support.weights(config), ours.images, 1)) {
+            r.put("PyTorch (DJL) block.forward in a sub-manager alpha 0.25 128 batch 1", perRun(torch::run, warmup, runs));
         }
         r.put("runs", runs);
         r.put("warmupRuns", warmup);
