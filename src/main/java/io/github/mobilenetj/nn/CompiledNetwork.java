@@ -69,6 +69,7 @@ public final class CompiledNetwork implements AutoCloseable {
             Layout outputLayout, DataType dataType, int threads) {
         Arena weightsArena = Arena.ofShared();
         NetworkCompiler compiler = new NetworkCompiler(engine, dataType, weightsArena);
+        CompiledNetwork compiled;
         try (compiler) {
             MemoryDesc userInput = compiler.own(MemoryDesc.of(input.dims(), DataType.F32, inputLayout.formatTag()));
             MemoryDesc current = userInput;
@@ -86,13 +87,16 @@ public final class CompiledNetwork implements AutoCloseable {
                 // Nothing to compute (cannot happen with a non-empty Sequential, but keep executions simple).
                 throw new IllegalStateException("network compiled to no primitives");
             }
-            return new CompiledNetwork(engine, weightsArena, compiler.steps(), compiler.owned(), userInput, userOutput,
+            compiled = new CompiledNetwork(engine, weightsArena, compiler.steps(), compiler.owned(), userInput, userOutput,
                     input, shape, inputLayout, outputLayout, dataType, threads);
         } catch (RuntimeException | Error e) {
             closeAll(compiler.owned(), e);
             weightsArena.close();
             throw e;
         }
+        // Once per process: say so when convolutions got oneDNN's reference kernels (NEON-only arm64).
+        ReferenceKernelWarning.check(compiled.primitives());
+        return compiled;
     }
 
     /** A new execution context with its own stream, activation buffers and scratchpad. */

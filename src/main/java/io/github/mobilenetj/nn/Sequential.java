@@ -53,6 +53,9 @@ public final class Sequential {
      * <p>oneDNN fixes a primitive's thread count when it creates it: running it later with another
      * OpenMP setting does not change how many threads it uses. So the thread count is part of the
      * compiled network, and each {@link Execution} runs with it.
+     *
+     * <p>If oneDNN gives any convolution a reference kernel (NEON-only arm64 CPUs with the bundled
+     * oneDNN), a warning is logged, once per process: see {@link ReferenceKernelWarning}.
      */
     public CompiledNetwork compile(Engine engine, Shape input, Layout inputLayout, Layout outputLayout, DataType dataType,
             int threads) {
