@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /** {@code mobilenetj demo}: what oneDNN does on this machine, end to end. */
@@ -32,8 +33,7 @@ final class DemoCommand {
         NativeLibrary.Loaded loaded = NativeLibrary.load();
         out.println("oneDNN " + Dnnl.version() + " loaded from " + loaded.library());
         List<CompiledNetwork.PrimitiveInfo> kernels = separableBlock();
-        out.println("CPU ISA oneDNN detected: " + Dnnl.cpuIsa() + "; its fp32 convolution kernels here use "
-                + kernelIsa(kernels) + "; OpenMP threads: " + Dnnl.threads());
+        out.println(isaLine(Dnnl.cpuIsa(), System.getProperty("os.arch"), kernels, Dnnl.threads()));
         out.println();
         out.println("Depthwise separable block (MobileNetV1 block 1: 32 -> 64 channels at 112x112, NCHW in and out):");
         for (CompiledNetwork.PrimitiveInfo p : kernels) {
@@ -58,12 +58,23 @@ final class DemoCommand {
         }
     }
 
-    /** The ISA suffixes of the convolution kernels, e.g. "avx512_core" from "brgconv_1x1:avx512_core". */
-    private static String kernelIsa(List<CompiledNetwork.PrimitiveInfo> kernels) {
-        return kernels.stream().filter(p -> p.operation().equals("convolution"))
-                .map(p -> p.implementation().contains(":") ? p.implementation().substring(p.implementation().indexOf(':') + 1)
-                        : p.implementation())
-                .distinct().collect(java.util.stream.Collectors.joining(", "));
+    /**
+     * What oneDNN runs on: on x86-64 the ISA it detected and the ISA suffixes of the convolution
+     * kernels (e.g. "avx512_core" from "brgconv_1x1:avx512_core"); elsewhere, where oneDNN names no
+     * ISA ({@link Dnnl#cpuIsa()} is empty), the convolution kernels' full implementation names
+     * (e.g. "jit_dw:sve_128", or "gemm:ref" on NEON-only arm64).
+     */
+    static String isaLine(Optional<String> isa, String osArch, List<CompiledNetwork.PrimitiveInfo> kernels, int threads) {
+        List<String> convolutions = kernels.stream().filter(p -> p.operation().equals("convolution"))
+                .map(CompiledNetwork.PrimitiveInfo::implementation).distinct().toList();
+        if (isa.isPresent()) {
+            List<String> suffixes = convolutions.stream()
+                    .map(impl -> impl.contains(":") ? impl.substring(impl.indexOf(':') + 1) : impl).distinct().toList();
+            return "CPU ISA oneDNN detected: " + isa.get() + "; its fp32 convolution kernels here use "
+                    + String.join(", ", suffixes) + "; OpenMP threads: " + threads;
+        }
+        return "CPU ISA: not reported on " + osArch + " (oneDNN names x86 ISAs only); its fp32 convolution kernels here: "
+                + String.join(", ", convolutions) + "; OpenMP threads: " + threads;
     }
 
     /** Compiles MobileNetV1's first depthwise separable block (32 -> 64 channels at 112x112); returns its kernels. */

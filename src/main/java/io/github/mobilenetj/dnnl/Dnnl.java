@@ -3,6 +3,8 @@ package io.github.mobilenetj.dnnl;
 import io.github.mobilenetj.dnnl.ffi.DnnlNative;
 import io.github.mobilenetj.dnnl.ffi.dnnl_version_t;
 import java.lang.foreign.MemorySegment;
+import java.util.Locale;
+import java.util.Optional;
 
 /** Library-wide facts and settings of the loaded oneDNN. */
 public final class Dnnl {
@@ -26,15 +28,29 @@ public final class Dnnl {
     }
 
     /**
-     * The instruction set oneDNN detected and may dispatch to on this CPU, as
+     * The x86-64 instruction set oneDNN detected and may dispatch to on this CPU, as
      * {@code dnnl_get_effective_cpu_isa} reports it, e.g. {@code cpu_isa_avx10_1_512_amx}
      * (limited by {@code ONEDNN_MAX_CPU_ISA}). Each kernel uses the subset it needs, shown in
      * {@link Primitive#implementation()} (fp32 convolutions run {@code avx512_core} code even on AMX
-     * CPUs). On aarch64 this call reports x86 names, so use the implementation names there.
+     * CPUs).
+     *
+     * <p>Empty on every other architecture: {@code dnnl_cpu_isa_t} only has x86 values, and on
+     * aarch64 the call answers with x86 names that mean nothing there. Show the implementation
+     * names of the primitives instead (e.g. {@code jit:sve_128}, or {@code gemm:ref} on NEON-only
+     * CPUs), which say which kernels actually run.
      */
-    public static String cpuIsa() {
+    public static Optional<String> cpuIsa() {
+        if (!isX86_64(System.getProperty("os.arch", ""))) {
+            return Optional.empty();
+        }
         NativeLibrary.load();
-        return NativeStrings.read(DnnlNative.dnnl_cpu_isa2str(DnnlNative.dnnl_get_effective_cpu_isa()));
+        return Optional.of(NativeStrings.read(DnnlNative.dnnl_cpu_isa2str(DnnlNative.dnnl_get_effective_cpu_isa())));
+    }
+
+    /** Whether {@code osArch} (a value of the {@code os.arch} property) is x86-64. */
+    static boolean isX86_64(String osArch) {
+        String arch = osArch.toLowerCase(Locale.ROOT);
+        return arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x64");
     }
 
     /**

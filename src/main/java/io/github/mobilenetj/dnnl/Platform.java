@@ -63,7 +63,7 @@ public enum Platform {
     public static Platform detect(String osName, String osArch) {
         String os = osName.toLowerCase(Locale.ROOT);
         String arch = osArch.toLowerCase(Locale.ROOT);
-        boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x64");
+        boolean x86 = Dnnl.isX86_64(arch);
         boolean arm = arch.equals("aarch64") || arch.equals("arm64");
         if (os.startsWith("linux")) {
             if (x86) return LINUX_X86_64;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mobilenetj.io.DType;
 import io.github.mobilenetj.io.NamedTensor;
 import io.github.mobilenetj.io.SafetensorsWriter;
+import io.github.mobilenetj.nn.CompiledNetwork;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -304,5 +306,22 @@ class MainTest {
         assertEquals(2, Pattern.compile("p50 [\\d.]+ ms, p90 [\\d.]+ ms, p99 [\\d.]+ ms, [\\d.]+ images/s").matcher(out)
                 .results().count(), out);
         assertTrue(out.contains("100 runs"), out);
+    }
+
+    /** oneDNN's ISA names are x86 ones: elsewhere the demo shows the convolution kernels' implementation names. */
+    @Test
+    void demoIsaLineOnX86AndElsewhere() {
+        List<CompiledNetwork.PrimitiveInfo> avx512 = List.of(
+                new CompiledNetwork.PrimitiveInfo("reorder to 0: Conv2d dw", "reorder", "jit:uni", true),
+                new CompiledNetwork.PrimitiveInfo("0: Conv2d dw", "convolution", "brdgmm_dw:avx512_core", false),
+                new CompiledNetwork.PrimitiveInfo("1: Conv2d 1x1", "convolution", "brgconv_1x1:avx512_core", false));
+        assertEquals("CPU ISA oneDNN detected: cpu_isa_avx10_1_512_amx; its fp32 convolution kernels here use avx512_core;"
+                + " OpenMP threads: 2", DemoCommand.isaLine(Optional.of("cpu_isa_avx10_1_512_amx"), "amd64", avx512, 2));
+        List<CompiledNetwork.PrimitiveInfo> sve = List.of(
+                new CompiledNetwork.PrimitiveInfo("0: Conv2d dw", "convolution", "jit_dw:sve_128", false),
+                new CompiledNetwork.PrimitiveInfo("1: Conv2d 1x1", "convolution", "jit_1x1:sve_128", false),
+                new CompiledNetwork.PrimitiveInfo("reorder to output", "reorder", "jit:uni", true));
+        assertEquals("CPU ISA: not reported on aarch64 (oneDNN names x86 ISAs only); its fp32 convolution kernels here:"
+                + " jit_dw:sve_128, jit_1x1:sve_128; OpenMP threads: 4", DemoCommand.isaLine(Optional.empty(), "aarch64", sve, 4));
     }
 }
