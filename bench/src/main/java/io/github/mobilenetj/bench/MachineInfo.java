@@ -56,7 +56,7 @@ public final class MachineInfo {
         info.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + Runtime.version());
         info.put("onednnVersion", Dnnl.version().toString());
-        info.put("onednnIsa", Dnnl.cpuIsa());
+        Dnnl.cpuIsa().ifPresent(isa -> info.put("onednnIsa", isa)); // x86-64 only: aarch64 ISAs have x86 names
         info.put("onednnLibrary", NativeLibrary.load().library().toString());
         info.put("onednnDefaultThreads", Dnnl.threads());
         info.put("onnxRuntimeVersion", OrtEnvironment.getEnvironment().getVersion());
