@@ -9,6 +9,7 @@ Inputs (any may be missing; the tables then show a dash):
   jmh-torch.json  NetworkTorch (PyTorch 2.7.1 through DJL), run with GLIBC_TUNABLES keeping freed memory
   jmh-torch-default-malloc.json  NetworkTorch batch 1 with glibc's default malloc settings
   pytorch-python.json  pytorch_python.py (Debian's Python PyTorch 1.13)
+  interleaved.json  interleaved.py: ours (CLI latency) and the native C baseline alternating, same weights
   machine.json    MachineInfo: CPU, JDK, oneDNN/ORT versions and ISA, kernels, cross-check, exact allocation
   native-a{alpha}-r{res}-b{batch}-t{threads}.json   native C baseline (native/build/mobilenet_bench --json)
   commands.txt    the commands run.sh ran
@@ -369,6 +370,25 @@ def torch_section(jmh, python):
     return text
 
 
+def interleaved_section(data):
+    if not data or not data.get("results"):
+        return []
+    rows = []
+    for r in data["results"]:
+        rows.append([r["threads"], len(r["rounds"]), f_ms(r["median_ours_p50_ms"]), f_ms(r["median_native_p50_ms"]),
+                     f"{r['median_ratio']:.3f}", f"{r['min_ratio']:.2f} – {r['max_ratio']:.2f}",
+                     " ".join(f"{x['ratio']:.2f}" for x in r["rounds"])])
+    return ["## Java path vs oneDNN from C, interleaved (α 1.0, 224, batch 1)", "",
+            "The tables above run the engines minutes apart; on a shared VM the machine's speed drifts by more than "
+            "the difference in question. `interleaved.py` alternates the library's `latency` command "
+            "(`Session.run(MemorySegment, MemorySegment)`, zero-copy) and `native/build/mobilenet_bench` round after "
+            f"round, {data.get('iterations')} timed runs each after {data.get('warmup')} warm-up runs, same weights "
+            "file, same input, same threads, the order flipped every round. Ratio = ours p50 / native p50 of the same "
+            "round; its median over the rounds is the figure.", "",
+            table(["threads", "rounds", "ours p50 ms (median)", "native p50 ms (median)", "median ours/native",
+                   "range", "per-round ratios"], rows), ""]
+
+
 def passive_section(jmh):
     rows = []
     for a in ALPHAS:
@@ -557,6 +577,8 @@ def main():
     native = native_results(args.results)
     python_path = os.path.join(args.results, "pytorch-python.json")
     python = load_json(python_path) if os.path.exists(python_path) else None
+    inter_path = os.path.join(args.results, "interleaved.json")
+    interleaved = load_json(inter_path) if os.path.exists(inter_path) else None
     png = os.path.join(args.results, "latency.png")
     plotted = plot(jmh, native, png)
 
@@ -583,6 +605,7 @@ def main():
     md += network_section(jmh, native)
     if plotted:
         md += ["![latency by α and resolution](results/latency.png)", ""]
+    md += interleaved_section(interleaved)
     md += passive_section(jmh)
     md += batch_section(jmh, native)
     md += torch_section(jmh, python)

@@ -47,9 +47,9 @@ run() {
   "$@"
 }
 
+BUILD_DIR="${MOBILENETJ_BUILD_DIR:-/tmp/build-bench-lib}"
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "installing the library (mvn install -DskipTests)"
-  BUILD_DIR="${MOBILENETJ_BUILD_DIR:-/tmp/build-bench-lib}"
   # Offline first (the local repository usually has everything), online as a fallback.
   (cd "$ROOT" && { mvn -B -q -o install -DskipTests -Dmobilenetj.build.dir="$BUILD_DIR" \
       || mvn -B -q install -DskipTests -Dmobilenetj.build.dir="$BUILD_DIR"; })
@@ -93,6 +93,24 @@ python_pytorch() {
     --out "$RESULTS/pytorch-python.json" | tee "$RESULTS/pytorch-python.log"
 }
 
+# ours (the CLI's latency command) and the native C baseline alternating, round after round, on the same
+# weights: the ours/native ratio with the machine's drift taken out (interleaved.py explains).
+NATIVE="$ROOT/native/build/mobilenet_bench"
+interleaved() {
+  local cli
+  cli=$(ls "$BUILD_DIR"/mobilenetj-*-cli.jar 2>/dev/null | head -n 1 || true)
+  if [[ ! -x "$NATIVE" || -z "$cli" ]]; then
+    log "interleaved ours/native skipped: needs $NATIVE (native/build.sh) and the library's cli jar in $BUILD_DIR"
+    return 0
+  fi
+  log "interleaved ours vs native C, 1.0-224 batch 1, 1 and 2 threads"
+  [[ -f "$WEIGHTS_DIR/w-1.0.safetensors" ]] || \
+    run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-1.0.safetensors" 1.0 1000
+  run "$PYTHON" "$BENCH/interleaved.py" --java "$JAVA" --jar "$cli" --native "$NATIVE" \
+    --weights "$WEIGHTS_DIR/w-1.0.safetensors" --threads 1 2 "$@" --out "$RESULTS/interleaved.json" \
+    | tee "$RESULTS/interleaved.log"
+}
+
 if [[ "$MODE" == quick ]]; then
   # Every benchmark method once: 1 fork, no warmup, one 200 ms iteration, SampleTime only (it gives the mean
   # and the percentiles), a reduced parameter set. Numbers from this mode are not meaningful.
@@ -104,6 +122,7 @@ if [[ "$MODE" == quick ]]; then
   run env GLIBC_TUNABLES="$TORCH_GLIBC" "$JAVA" -jar "$JAR" "$TORCH" -f 1 -wi 0 -i 1 -r 200ms -bm sample \
     -rf json -rff "$RESULTS/jmh-torch.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-torch.log"
   python_pytorch --iterations 5 --warmup 1 --min-runs 2
+  interleaved --rounds 2 --iterations 10 --warmup 5
   log "JMH build benchmarks (quick)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 1 -wi 0 -i 1 -p threads=1 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
@@ -142,7 +161,7 @@ else
     -f 1 -wi 5 -w 1s -i 5 -r 1s -p threads=1 -p alpha=1.0 -p resolution=224 -p layout=NCHW \
     -rf json -rff "$RESULTS/jmh-gc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-gc.log"
 
-  NATIVE="$ROOT/native/build/mobilenet_bench"
+  interleaved --rounds 10 --iterations 200 --warmup 100
   if [[ -x "$NATIVE" ]]; then
     log "native C baseline ($NATIVE)"
     for alpha in 1.0 0.75 0.5 0.25; do
