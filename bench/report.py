@@ -306,18 +306,21 @@ def network_section(jmh, native):
     return out
 
 
+def ours_and_ort_full_size(jmh, batch, threads):
+    """Latencies of ours and ORT for α 1.0, 224 at a batch size: batch 1 from the Network*, others from Batch*."""
+    if batch == 1:
+        return (jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=threads),
+                jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=threads))
+    return jmh.latency("BatchOurs", batch=batch, threads=threads), jmh.latency("BatchOrt", batch=batch, threads=threads)
+
+
 def batch_section(jmh, native):
     out = ["## Throughput, α 1.0, 224x224", "",
            "Time per batch in ms and images/s = batch / mean time. Batch 1 from the table above.", ""]
     rows = []
     for b in (1, 8, 32):
         for t in (1, 2):
-            if b == 1:
-                o = jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=t)
-                x = jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=t)
-            else:
-                o = jmh.latency("BatchOurs", batch=b, threads=t)
-                x = jmh.latency("BatchOrt", batch=b, threads=t)
+            o, x = ours_and_ort_full_size(jmh, b, t)
             n = native.get(("1.0", 224, b, t), (None,) * 4)
             if o[0] is None and x[0] is None and n[0] is None:
                 continue
@@ -335,12 +338,7 @@ def torch_section(jmh, python):
     py = {(r["batch"], r["threads"]): r for r in (python or {}).get("results", [])}
     for b in (1, 8):
         for t in (1, 2):
-            if b == 1:
-                o = jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=t)
-                x = jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=t)
-            else:
-                o = jmh.latency("BatchOurs", batch=b, threads=t)
-                x = jmh.latency("BatchOrt", batch=b, threads=t)
+            o, x = ours_and_ort_full_size(jmh, b, t)
             d = jmh.latency("NetworkTorch", file="jmh-torch.json", batch=b, threads=t)
             dm = jmh.latency("NetworkTorch", file="jmh-torch-default-malloc.json", batch=b, threads=t)
             p = py.get((b, t), {})
