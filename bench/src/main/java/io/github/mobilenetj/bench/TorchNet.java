@@ -20,6 +20,8 @@ import io.github.mobilenetj.model.Weights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The same network and weights on PyTorch 2.7.1 through DJL's PyTorch engine: the reference layout built from
@@ -112,7 +114,7 @@ final class TorchNet implements AutoCloseable {
         double alpha = config.widthMultiplier();
         float eps = (float) config.batchNormEpsilon();
         SequentialBlock net = new SequentialBlock();
-        java.util.List<Runnable> loads = new java.util.ArrayList<>();
+        List<Runnable> loads = new ArrayList<>();
         int[][] blocks = {
             {32, 64, 1}, {64, 128, 2}, {128, 128, 1}, {128, 256, 2}, {256, 256, 1}, {256, 512, 2},
             {512, 512, 1}, {512, 512, 1}, {512, 512, 1}, {512, 512, 1}, {512, 512, 1}, {512, 1024, 2}, {1024, 1024, 1},
@@ -139,7 +141,7 @@ final class TorchNet implements AutoCloseable {
         return net;
     }
 
-    private static void addConvBn(SequentialBlock net, java.util.List<Runnable> loads, Weights weights, String conv,
+    private static void addConvBn(SequentialBlock net, List<Runnable> loads, Weights weights, String conv,
             String bn, int filters, int kernel, int stride, int groups, float eps) {
         int pad = kernel / 2;
         Conv2d c = Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).setFilters(filters)
