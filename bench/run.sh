@@ -79,6 +79,14 @@ TORCH_GLIBC="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=42
 WEIGHTS_DIR="$(mktemp -d)"
 trap 'rm -rf "$WEIGHTS_DIR"' EXIT
 
+# The benchmarks' weights for α $1 as a file (Weights.random(config, 42), reference names, BatchNorm unfolded),
+# for the programs outside the JMH jar; written once per run. Prints its path.
+weights_file() {
+  local file="$WEIGHTS_DIR/w-$1.safetensors"
+  [[ -f "$file" ]] || run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$file" "$1" 1000 >&2
+  echo "$file"
+}
+
 # Python PyTorch (Debian's python3-torch) on the benchmarks' weights and input, 1.0-224, batch 1 and 8.
 python_pytorch() {
   if ! "$PYTHON" -c 'import torch, numpy' 2>/dev/null; then
@@ -86,9 +94,10 @@ python_pytorch() {
     return 0
   fi
   log "Python PyTorch, 1.0-224, batch 1 and 8, 1 and 2 threads"
-  run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-1.0.safetensors" 1.0 1000
+  local weights
+  weights=$(weights_file 1.0)
   run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteReference" "$WEIGHTS_DIR/ref-1.0-224-b8.safetensors" 1.0 224 8
-  run "$PYTHON" "$BENCH/pytorch_python.py" --weights "$WEIGHTS_DIR/w-1.0.safetensors" \
+  run "$PYTHON" "$BENCH/pytorch_python.py" --weights "$weights" \
     --reference "$WEIGHTS_DIR/ref-1.0-224-b8.safetensors" --threads 1 2 --batch 1 8 "$@" \
     --out "$RESULTS/pytorch-python.json" | tee "$RESULTS/pytorch-python.log"
 }
@@ -104,10 +113,10 @@ interleaved() {
     return 0
   fi
   log "interleaved ours vs native C, 1.0-224 batch 1, 1 and 2 threads"
-  [[ -f "$WEIGHTS_DIR/w-1.0.safetensors" ]] || \
-    run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-1.0.safetensors" 1.0 1000
+  local weights
+  weights=$(weights_file 1.0)
   run "$PYTHON" "$BENCH/interleaved.py" --java "$JAVA" --jar "$cli" --native "$NATIVE" \
-    --weights "$WEIGHTS_DIR/w-1.0.safetensors" --threads 1 2 "$@" --out "$RESULTS/interleaved.json" \
+    --weights "$weights" --threads 1 2 "$@" --out "$RESULTS/interleaved.json" \
     | tee "$RESULTS/interleaved.log"
 }
 
@@ -165,11 +174,10 @@ else
   if [[ -x "$NATIVE" ]]; then
     log "native C baseline ($NATIVE)"
     for alpha in 1.0 0.75 0.5 0.25; do
-      # The same weights as the JMH benchmarks: Weights.random(config, 42), reference names, BatchNorm unfolded.
-      run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.WriteWeights" "$WEIGHTS_DIR/w-$alpha.safetensors" "$alpha" 1000
+      weights=$(weights_file "$alpha")
       for res in 224 192 160 128; do
         for t in 1 2; do
-          run "$NATIVE" --weights "$WEIGHTS_DIR/w-$alpha.safetensors" --alpha "$alpha" --resolution "$res" --classes 1000 \
+          run "$NATIVE" --weights "$weights" --alpha "$alpha" --resolution "$res" --classes 1000 \
             --batch 1 --threads "$t" --iterations 300 --json "$RESULTS/native-a$alpha-r$res-b1-t$t.json"
         done
       done
@@ -177,7 +185,7 @@ else
     for b in 8 32; do
       for t in 1 2; do
         n=$(( b == 8 ? 60 : 20 ))
-        run "$NATIVE" --weights "$WEIGHTS_DIR/w-1.0.safetensors" --alpha 1.0 --resolution 224 --classes 1000 \
+        run "$NATIVE" --weights "$(weights_file 1.0)" --alpha 1.0 --resolution 224 --classes 1000 \
           --batch "$b" --threads "$t" --iterations "$n" --json "$RESULTS/native-a1.0-r224-b$b-t$t.json"
       done
     done

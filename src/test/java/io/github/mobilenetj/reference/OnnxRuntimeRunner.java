@@ -5,9 +5,9 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.github.mobilenetj.dnnl.Platform;
 
 import java.nio.FloatBuffer;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
@@ -74,13 +74,18 @@ public final class OnnxRuntimeRunner implements AutoCloseable {
                         + " (no " + folder + " in its jar); this cross-check cannot run here");
     }
 
-    /** ONNX Runtime's name for an OS and architecture: {linux, osx, win}-{x64, aarch64}. */
+    /**
+     * ONNX Runtime's folder name for the platform the library detects from {@code os.name} and
+     * {@code os.arch} ({@link Platform#detect}): {linux, osx, win}-{x64, aarch64}.
+     */
     static String ortPlatform(String osName, String osArch) {
-        String os = osName.toLowerCase(Locale.ROOT);
-        String o = os.contains("mac") || os.contains("darwin") ? "osx" : os.contains("win") ? "win" : "linux";
-        String arch = osArch.toLowerCase(Locale.ROOT);
-        String a = arch.equals("amd64") || arch.equals("x86_64") ? "x64" : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : arch;
-        return o + "-" + a;
+        return switch (Platform.detect(osName, osArch)) {
+            case LINUX_X86_64 -> "linux-x64";
+            case LINUX_ARM64 -> "linux-aarch64";
+            case MACOSX_X86_64 -> "osx-x64";
+            case MACOSX_ARM64 -> "osx-aarch64";
+            case WINDOWS_X86_64 -> "win-x64";
+        };
     }
 
     /** The underlying session (input/output info, metadata). */

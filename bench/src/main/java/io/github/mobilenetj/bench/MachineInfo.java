@@ -90,7 +90,7 @@ public final class MachineInfo {
                             compare(ours.logits, MemorySegment.ofBuffer(ortLogits(ort))));
                 }
                 if (alpha == 1.0) {
-                    try (TorchNet torch = new TorchNet(config, Support.weights(config), ours.images, 1)) {
+                    try (TorchNet torch = new TorchNet(config, Support.weights(config), 1)) {
                         crossCheckTorch.put("network alpha 1.0 224", compare(ours.logits, MemorySegment.ofArray(torch.logits())));
                     }
                     info.put("pytorchVersion", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
@@ -140,8 +140,7 @@ public final class MachineInfo {
                 }
             }, warmup, runs));
         }
-        try (OursNet ours = new OursNet(0.25, 128, 1, 1);
-             TorchNet torch = new TorchNet(config, Support.weights(config), ours.images, 1)) {
+        try (TorchNet torch = new TorchNet(config, Support.weights(config), 1)) {
             r.put("PyTorch (DJL) block.forward in a sub-manager alpha 0.25 128 batch 1", perRun(torch::run, warmup, runs));
         }
         r.put("runs", runs);

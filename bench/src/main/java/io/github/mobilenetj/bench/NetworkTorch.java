@@ -1,8 +1,6 @@
 package io.github.mobilenetj.bench;
 
 import io.github.mobilenetj.model.ModelConfig;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -45,16 +43,12 @@ public class NetworkTorch {
     @Param({"1", "2"})
     public int threads;
 
-    private Arena arena;
     private TorchNet net;
 
     @Setup(Level.Trial)
     public void setUp() {
         ModelConfig config = Support.config(ALPHA, RESOLUTION, batch);
-        arena = Arena.ofConfined();
-        MemorySegment images = arena.allocate((long) batch * 3 * RESOLUTION * RESOLUTION * Float.BYTES, 64);
-        Support.fill(images, Support.INPUT_SEED);
-        net = new TorchNet(config, Support.weights(config), images, threads);
+        net = new TorchNet(config, Support.weights(config), threads);
     }
 
     @Benchmark
@@ -65,6 +59,5 @@ public class NetworkTorch {
     @TearDown(Level.Trial)
     public void tearDown() {
         net.close();
-        arena.close();
     }
 }

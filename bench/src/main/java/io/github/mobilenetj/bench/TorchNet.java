@@ -18,16 +18,17 @@ import ai.djl.training.ParameterStore;
 import io.github.mobilenetj.model.ModelConfig;
 import io.github.mobilenetj.model.Weights;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The same network and weights on PyTorch 2.7.1 through DJL's PyTorch engine: the reference layout built from
  * DJL blocks (Conv2d without bias, BatchNorm with the running statistics, ReLU, global average pooling,
  * Linear), NCHW, BatchNorm not folded (as PyTorch runs the reference model in eval mode), parameters frozen
- * (no autograd). The input is created once; each {@link #run()} is one {@code block.forward(..., training=false)}
+ * (no autograd). The input ({@code Support.fill} with the input seed, the values {@link OursNet} and {@link OrtNet} use)
+ * is created once; each {@link #run()} is one {@code block.forward(..., training=false)}
  * whose intermediate tensors live in a per-call sub-manager that is closed after the call, the way a DJL
  * {@code Predictor} scopes them, without its translator.
  *
@@ -64,9 +65,8 @@ final class TorchNet implements AutoCloseable {
 
     /**
      * @param config α, resolution, classes, BN ε of the network; {@code maxBatchSize} is the batch
-     * @param input  {@code batch x 3 x resolution x resolution} floats, NCHW
      */
-    TorchNet(ModelConfig config, Weights weights, MemorySegment input, int threads) {
+    TorchNet(ModelConfig config, Weights weights, int threads) {
         startEngine(threads);
         int batch = config.maxBatchSize();
         int resolution = config.resolution();
@@ -76,7 +76,8 @@ final class TorchNet implements AutoCloseable {
             block = network(config, weights, manager, batch);
             m.setBlock(block);
             parameters = new ParameterStore(manager, false);
-            float[] values = input.toArray(ValueLayout.JAVA_FLOAT);
+            float[] values = new float[batch * config.inChannels() * resolution * resolution];
+            Support.fill(MemorySegment.ofArray(values), Support.INPUT_SEED);
             this.input = manager.create(values, new Shape(batch, config.inChannels(), resolution, resolution));
             logits = FloatBuffer.allocate(batch * config.classes());
             run(); // the first forward: PyTorch's allocator and oneDNN's primitive cache warm up here
@@ -89,23 +90,26 @@ final class TorchNet implements AutoCloseable {
 
     /** One forward pass; its intermediates are freed when the call's sub-manager closes. */
     void run() {
-        try (NDManager call = manager.newSubManager()) {
-            input.tempAttach(call);
-            NDArray out = block.forward(parameters, new NDList(input), false).singletonOrThrow();
-            // PyTorch eager on the CPU has finished computing when forward returns; reading one value is cheap.
-            logits.put(0, out.getFloat(0, 0));
-        }
+        // PyTorch eager on the CPU has finished computing when forward returns; reading one value is cheap.
+        forward(out -> logits.put(0, out.getFloat(0, 0)));
     }
 
     float firstLogit() {
         return logits.get(0);
     }
 
-    /** All logits of the last batch, copied out (outside the measured path). */
+    /** All logits of the input batch, copied out (outside the measured path). */
     float[] logits() {
+        float[][] all = new float[1][];
+        forward(out -> all[0] = out.toFloatArray());
+        return all[0];
+    }
+
+    /** Runs the network on the input and hands the output to {@code use} before the call's tensors are freed. */
+    private void forward(Consumer<NDArray> use) {
         try (NDManager call = manager.newSubManager()) {
             input.tempAttach(call);
-            return block.forward(parameters, new NDList(input), false).singletonOrThrow().toFloatArray();
+            use.accept(block.forward(parameters, new NDList(input), false).singletonOrThrow());
         }
     }
 
