@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.ReadOnlyFileSystemException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -33,6 +34,14 @@ import java.util.zip.CRC32;
  * re-extraction. A cached file whose size or CRC-32 no longer matches is replaced. Extraction
  * writes a temporary file and moves it into place atomically, under a file lock, so two JVMs
  * starting at once never load a half-written library.
+ *
+ * <p>An intact cache is used without writing anything: the files are verified first, and the
+ * directory is created and locked only when something has to be (re)written. So a cache
+ * pre-populated on a read-only path (a container image layer, a read-only mount) works.
+ *
+ * <p>Where the platform has a {@link Platform#bundledRuntime()} (Windows: {@code vcomp140.dll} from
+ * {@code org.bytedeco:javacpp:<v>:windows-x86_64}) and that jar is on the class path, its files are
+ * extracted too, first in load order; when it is absent they are simply not part of the cache.
  */
 final class NativeCache {
 
@@ -78,27 +87,61 @@ final class NativeCache {
     List<Path> extract(Platform platform) throws IOException {
         List<Source> sources = locate(platform);
         Path dir = root.resolve("dnnl-" + platform.classifier() + "-" + fingerprint(sources));
-        Files.createDirectories(dir);
-        Object jvmLock = JVM_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> new Object());
-        synchronized (jvmLock) {
-            try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-                    FileLock ignored = lockFile.lock()) {
-                List<Path> files = new ArrayList<>();
-                for (Source source : sources) {
-                    Path target = dir.resolve(source.name());
-                    if (!isIntact(target, source)) {
-                        install(source, target);
+        List<Path> files = new ArrayList<>();
+        for (Source source : sources) {
+            files.add(dir.resolve(source.name()));
+        }
+        // Verify first, without creating, locking or writing anything: an intact cache may be read-only.
+        if (allIntact(files, sources)) {
+            return files;
+        }
+        try {
+            Files.createDirectories(dir);
+            Object jvmLock = JVM_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> new Object());
+            synchronized (jvmLock) {
+                try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                        FileLock ignored = lockFile.lock()) {
+                    for (int i = 0; i < sources.size(); i++) {
+                        if (!isIntact(files.get(i), sources.get(i))) {
+                            install(sources.get(i), files.get(i));
+                        }
                     }
-                    files.add(target);
+                    return files;
                 }
-                return files;
+            }
+        } catch (ReadOnlyFileSystemException e) {
+            throw new IOException(dir + " is on a read-only file system and does not hold an intact copy of "
+                    + sources.stream().map(Source::name).toList(), e);
+        }
+    }
+
+    /** Whether every file is present and matches its source; an unreadable file counts as not intact. */
+    private static boolean allIntact(List<Path> files, List<Source> sources) {
+        for (int i = 0; i < sources.size(); i++) {
+            try {
+                if (!isIntact(files.get(i), sources.get(i))) {
+                    return false;
+                }
+            } catch (IOException | RuntimeException e) {
+                return false; // the locked path below re-checks and reports what fails there
             }
         }
+        return true;
     }
 
     private List<Source> locate(Platform platform) throws IOException {
         List<Source> sources = new ArrayList<>();
+        // Optional: system libraries another jar carries (loaded first when present).
+        if (platform.bundledRuntime().isPresent()) {
+            Platform.BundledRuntime runtime = platform.bundledRuntime().get();
+            for (String file : runtime.files()) {
+                URL url = classLoader.getResource(runtime.resourceDirectory() + file);
+                if (url != null) {
+                    sources.add(describe(file, url));
+                }
+            }
+        }
         for (String file : platform.filesInLoadOrder()) {
             String resource = platform.resourceDirectory() + file;
             URL url = classLoader.getResource(resource);

@@ -119,7 +119,7 @@ public class DnnlNative extends DnnlNative$shared {
             DnnlNative.C_INT,
             DnnlNative.C_POINTER,
             DnnlNative.C_INT,
-            DnnlNative.C_LONG
+            DnnlNative.C_LONG_LONG
         );
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_engine_create");
@@ -1769,7 +1769,7 @@ public class DnnlNative extends DnnlNative$shared {
 
     private static class dnnl_memory_desc_get_size {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            DnnlNative.C_LONG,
+            DnnlNative.C_LONG_LONG,
             DnnlNative.C_POINTER
         );
 
