@@ -16,8 +16,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * process when a network is compiled with any.
  *
  * <p>The usual cause is an arm64 CPU without SVE (NEON only: Neoverse N1, Graviton 2, Ampere
- * Altra), where every convolution gets one: the oneDNN in {@code org.bytedeco:dnnl} is built
- * without the Arm Compute Library, and its own aarch64 convolution kernels need SVE. (SVE CPUs get
+ * Altra, Apple M), where every convolution gets one. oneDNN 3.13 builds its aarch64 convolution
+ * JIT kernels (brgconv, 1x1, depthwise), matmul and pooling for SVE (128, 256 and 512-bit) only;
+ * for NEON (asimd) it has only eltwise and softmax kernels (the {@code :asimd} names elsewhere in the
+ * binary come from a naming macro, not from kernels), and the oneDNN in {@code org.bytedeco:dnnl}
+ * is built without the Arm Compute Library, which would supply NEON convolutions. (SVE CPUs get
  * one too for a few shapes those kernels do not cover, e.g. some 3x3 convolutions of tiny inputs;
  * MobileNetV1's do not.) The remedy is a oneDNN 3.x built with ACL, loaded through
  * {@code -Dmobilenetj.dnnl.library} or {@code MOBILENETJ_DNNL_LIBRARY} ({@link NativeLibrary}).
@@ -96,10 +99,12 @@ public final class ReferenceKernelWarning {
                 .append(String.join("; ", groups)).append('.');
         String arch = osArch.toLowerCase(Locale.ROOT);
         if (arch.equals("aarch64") || arch.equals("arm64")) {
-            text.append(" On arm64 CPUs without SVE (NEON only, e.g. Neoverse N1, Graviton 2, Ampere Altra) every"
-                    + " convolution gets one, because the bundled oneDNN (org.bytedeco:dnnl) has no Arm Compute Library"
-                    + " and its own arm64 convolution kernels need SVE; SVE CPUs get one only for a few shapes those"
-                    + " kernels do not cover. Load a oneDNN 3.x built with ACL (cmake -DDNNL_AARCH64_USE_ACL=ON) instead,"
+            text.append(" On arm64 CPUs without SVE (NEON only, e.g. Neoverse N1, Graviton 2, Ampere Altra, Apple M)"
+                    + " every convolution and the classifier get one: oneDNN 3.13 builds its arm64 convolution (brgconv,"
+                    + " 1x1, depthwise), matmul and pooling JIT kernels for SVE (128/256/512-bit) only and has NEON kernels"
+                    + " only for eltwise and softmax, and the bundled oneDNN (org.bytedeco:dnnl) has no Arm Compute Library;"
+                    + " SVE CPUs get one only for a few shapes those kernels do not cover. Load a oneDNN 3.x built with the"
+                    + " Arm Compute Library (cmake -DDNNL_AARCH64_USE_ACL=ON; oneDNN 3.13 needs ACL 53.1 or later) instead,"
                     + " with");
         } else {
             text.append(" No optimized oneDNN kernel fits these layers on this CPU (check ONEDNN_MAX_CPU_ISA and the"
