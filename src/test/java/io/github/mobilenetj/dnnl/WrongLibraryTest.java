@@ -118,8 +118,10 @@ class WrongLibraryTest {
 
     @Test
     void theRealOneDnnThroughTheOverrideWorks() throws Exception {
+        // Measured on Linux (libdnnl.so.3 finds libgomp beside it through its RUNPATH $ORIGIN); elsewhere not checked.
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "checked on Linux only");
         NativeLibrary.Loaded loaded = NativeLibrary.load();
-        assumeTrue(Platform.current() != Platform.WINDOWS_X86_64, "dnnl.dll alone also needs vcomp140 by name");
+        assumeTrue(!loaded.overridden(), "this JVM already uses an installed oneDNN");
         List<String> results = childResults(loaded.library().toString(), false);
         for (String r : results.subList(0, 2)) {
             assertTrue(r.startsWith("ok 3."), "the bundled oneDNN, named explicitly, must load: " + r);
