@@ -50,6 +50,30 @@ public final class Labels {
     }
 
     /**
+     * Labels "class 0", "class 1", ... for {@code count} classes, made on demand (a model with a
+     * million classes and no names costs nothing here).
+     *
+     * @throws IllegalArgumentException if {@code count < 1}
+     */
+    public static Labels numbered(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a label list needs at least one name, got " + count);
+        }
+        return new Labels(new java.util.AbstractList<>() {
+            @Override
+            public String get(int index) {
+                Objects.checkIndex(index, count);
+                return "class " + index;
+            }
+
+            @Override
+            public int size() {
+                return count;
+            }
+        });
+    }
+
+    /**
      * Reads one label per line from a UTF-8 text file; a final empty line is ignored.
      *
      * @throws IllegalArgumentException if the file has no labels or an empty line among them

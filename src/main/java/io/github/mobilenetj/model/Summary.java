@@ -1,16 +1,20 @@
 package io.github.mobilenetj.model;
 
+import io.github.mobilenetj.nn.Conv2d;
+import io.github.mobilenetj.nn.GlobalAvgPool;
+import io.github.mobilenetj.nn.Linear;
+import io.github.mobilenetj.nn.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * A per-module table of MobileNetV1 in the manner of torchsummary: each Conv2d, BatchNorm2d,
- * ReLU, pooling and Linear module with its output shape, parameters (BatchNorm γ and β counted,
- * as torchsummary does) and multiply-adds, for one image.
+ * ReLU, pooling and Linear module of the reference PyTorch model with its output shape,
+ * parameters (BatchNorm γ and β counted, as torchsummary does) and multiply-adds, for one image.
  *
  * <p>{@link #standardConvolutions} gives the comparison network of the paper's Table 4, where each
- * depthwise separable pair is one standard 3x3 convolution.
+ * depthwise separable pair is one standard 3x3 convolution (BatchNorm not counted).
  */
 public final class Summary {
 
@@ -28,37 +32,33 @@ public final class Summary {
 
     /** The model as {@code config} defines it. */
     public static Summary of(ModelConfig config) {
-        return build(config, false);
+        return build(Architecture.of(config), false);
     }
 
     /** The same network with a standard 3x3 convolution in place of every depthwise separable pair. */
     public static Summary standardConvolutions(ModelConfig config) {
-        return build(config, true);
+        return build(Architecture.standardConvolutions(config), true);
     }
 
-    private static Summary build(ModelConfig config, boolean standard) {
+    private static Summary build(Architecture architecture, boolean standard) {
+        ModelConfig config = architecture.config();
+        String act = config.activation() == Activation.RELU6 ? "ReLU6" : "ReLU";
         List<Row> rows = new ArrayList<>();
-        int size = config.resolution();
-        String act = config.activation() == io.github.mobilenetj.nn.Activation.RELU6 ? "ReLU6" : "ReLU";
-        for (Architecture.Block block : Architecture.blocks()) {
-            int in = Architecture.inChannels(block, config);
-            int out = config.channels(block.outBase());
-            int next = Architecture.downsample(size, block.stride());
-            if (!block.depthwiseSeparable() || standard) {
-                conv(rows, "Conv2d 3x3", in, out, 1, 3, next, standard);
-                batchNormAndActivation(rows, out, next, act, standard);
-            } else {
-                conv(rows, "Conv2d 3x3 dw", in, in, in, 3, next, false);
-                batchNormAndActivation(rows, in, next, act, false);
-                conv(rows, "Conv2d 1x1", in, out, 1, 1, next, false);
-                batchNormAndActivation(rows, out, next, act, false);
+        for (Architecture.Module m : architecture.modules()) {
+            Shape out = m.output();
+            switch (m.layer()) {
+                case Conv2d conv -> {
+                    long weights = conv.parameterCount() - conv.outChannels(); // the bias is folded BatchNorm
+                    String name = "Conv2d " + conv.kernelH() + "x" + conv.kernelW() + (conv.kind().endsWith("dw") ? " dw" : "");
+                    rows.add(new Row(name, shape(out), weights, conv.multiplyAdds(m.input())));
+                    rows.add(new Row("BatchNorm2d", shape(out), standard ? 0 : 2L * out.channels(), 0));
+                    rows.add(new Row(act, shape(out), 0, 0));
+                }
+                case GlobalAvgPool pool -> rows.add(new Row("AdaptiveAvgPool2d", shape(out), 0, pool.multiplyAdds(m.input())));
+                case Linear linear -> rows.add(new Row("Linear", "[-1, " + linear.outFeatures() + "]",
+                        linear.parameterCount(), linear.multiplyAdds(m.input())));
             }
-            size = next;
         }
-        int features = config.channels(Architecture.FEATURES);
-        rows.add(new Row("AdaptiveAvgPool2d", shape(features, 1), 0, 0));
-        rows.add(new Row("Linear", "[-1, " + config.classes() + "]", (long) features * config.classes() + config.classes(),
-                (long) features * config.classes()));
         String title = String.format(Locale.ROOT, "MobileNetV1 α %s, %dx%d, %d input channel%s, %d classes%s",
                 config.widthMultiplier(), config.resolution(), config.resolution(), config.inChannels(),
                 config.inChannels() == 1 ? "" : "s", config.classes(),
@@ -66,19 +66,8 @@ public final class Summary {
         return new Summary(title, numbered(rows));
     }
 
-    private static void conv(List<Row> rows, String name, int in, int out, int groups, int kernel, int size, boolean standard) {
-        long params = (long) out * (in / groups) * kernel * kernel;
-        long macs = (long) out * size * size * (in / groups) * kernel * kernel;
-        rows.add(new Row(name, shape(out, size), params, macs));
-    }
-
-    private static void batchNormAndActivation(List<Row> rows, int channels, int size, String act, boolean withoutBnParams) {
-        rows.add(new Row("BatchNorm2d", shape(channels, size), withoutBnParams ? 0 : 2L * channels, 0));
-        rows.add(new Row(act, shape(channels, size), 0, 0));
-    }
-
-    private static String shape(int channels, int size) {
-        return "[-1, " + channels + ", " + size + ", " + size + "]";
+    private static String shape(Shape s) {
+        return "[-1, " + s.channels() + ", " + s.height() + ", " + s.width() + "]";
     }
 
     private static List<Row> numbered(List<Row> rows) {

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mobilenetj.image.Labels;
 import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.model.Weights;
-import io.github.mobilenetj.nn.Activation;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.model.TestWeights;
+import io.github.mobilenetj.model.Activation;
+import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.reference.OnnxRuntimeRunner;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -85,8 +85,8 @@ class ClassifyCommandTest {
         assertEquals(5, r.outLines().size(), () -> "note, name and 3 predictions\n" + r);
 
         // The same random tensors (seed 42, as the note says) in ONNX Runtime, ImageNet normalisation by hand.
-        ModelConfig config = new ModelConfig(0.25, 64, 1000, 3, Activation.RELU, 1e-5, Layout.NCHW, 1);
-        Weights weights = Weights.random(config, 42);
+        ModelConfig config = new ModelConfig(0.25, 64, 1000, 3, Activation.RELU, 1e-5, PixelLayout.CHW, 1);
+        TestWeights weights = TestWeights.random(config, 42);
         float[] mean = {0.485f, 0.456f, 0.406f};
         float[] std = {0.229f, 0.224f, 0.225f};
         float[] input = new float[3 * 64 * 64];
@@ -106,7 +106,7 @@ class ClassifyCommandTest {
     @Test
     void selfDescribingModelPrintsItsOwnLabels() throws Exception {
         Path model = dir.resolve("fashion.safetensors");
-        Weights weights = Cli.writeGrayModel(model, 32, 11);
+        TestWeights weights = Cli.writeGrayModel(model, 32, 11);
         int[][] first = new int[20][20];
         int[][] second = new int[24][16];
         for (int y = 0; y < 20; y++) {
@@ -143,7 +143,7 @@ class ClassifyCommandTest {
     @Test
     void topBeyondTheClassCountListsEveryClass() throws Exception {
         Path model = dir.resolve("fashion.safetensors");
-        Weights weights = Cli.writeGrayModel(model, 32, 12);
+        TestWeights weights = Cli.writeGrayModel(model, 32, 12);
         int[][] pixels = new int[28][28];
         for (int y = 0; y < 28; y++) {
             for (int x = 0; x < 28; x++) {
