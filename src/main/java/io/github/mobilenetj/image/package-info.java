@@ -16,11 +16,10 @@
  * {@link io.github.mobilenetj.image.ImageFiles} decodes files with clear errors for corrupt, truncated
  * and unsupported (e.g. CMYK) images.
  *
- * <pre>{@code
- * ImageTransform transform = ImageNetTransform.standard();
- * float[] input = transform.apply(Path.of("cat.jpg"));           // 3 x 224 x 224, CHW
- * float[] logits = model.run(input);
- * List<Prediction> top5 = Predictions.topK(logits, 5, Labels.imageNet());
- * }</pre>
+ * <p>With a model of {@link io.github.mobilenetj.model}, its own preprocessing and labels apply:
+ *
+ * {@snippet class=io.github.mobilenetj.examples.Snippets region=steps}
+ *
+ * {@snippet class=io.github.mobilenetj.examples.Snippets region=labels}
  */
 package io.github.mobilenetj.image;

@@ -119,10 +119,6 @@ class BatchNormFoldTest {
 
     // ---------------------------------------------------------------- the arithmetic itself
 
-    /**
-     * One channel, by hand: gamma 3, beta 0.5, mean 4, variance 3, eps 1, so
-     * scale = 3 / sqrt(3 + 1) = 1.5; w' = 1.5 w; b' = 0.5 + (b - 4) * 1.5.
-     */
     /** {@link BatchNorm#foldInto} on arrays: weights and bias rewritten in place. */
     private static void fold(BatchNorm bn, float[] weights, float[] bias) {
         MemorySegment w = MemorySegment.ofArray(weights);
@@ -130,6 +126,10 @@ class BatchNormFoldTest {
         bn.foldInto(w, b);
     }
 
+    /**
+     * One channel, by hand: gamma 3, beta 0.5, mean 4, variance 3, eps 1, so
+     * scale = 3 / sqrt(3 + 1) = 1.5; w' = 1.5 w; b' = 0.5 + (b - 4) * 1.5.
+     */
     @Test
     void foldingArithmeticOnOneChannel() {
         BatchNorm bn = new BatchNorm(new float[] {3f}, new float[] {0.5f}, new float[] {4f}, new float[] {3f}, 1.0);
