@@ -170,4 +170,44 @@ class ClassifyCommandTest {
         assertEquals(100, sum, 0.5);
         assertEquals(10, printed.stream().mapToInt(Printed::index).distinct().count());
     }
+
+    /**
+     * Labels come from the weights file: control characters (ANSI escapes, newlines) and Unicode
+     * bidirectional overrides in them must not reach the terminal raw, where they could rewrite or
+     * hide what the user sees. They are printed escaped as \\uXXXX.
+     */
+    @Test
+    void labelsFromTheFileCannotControlTheTerminal() throws Exception {
+        java.util.List<String> hostile = new java.util.ArrayList<>(Cli.LABELS);
+        for (int i = 0; i < hostile.size(); i++) {
+            hostile.set(i, switch (i % 3) {
+                case 0 -> "\u001b[31mred\u001b[0m " + i;
+                case 1 -> "\u202egnp.exe " + i;
+                default -> "two\nlines\r " + i;
+            });
+        }
+        StringBuilder json = new StringBuilder("[");
+        for (int i = 0; i < hostile.size(); i++) {
+            json.append(i == 0 ? "" : ",").append('"').append(hostile.get(i).replace("\u001b", "\\u001b")
+                    .replace("\u202e", "\\u202e").replace("\n", "\\n").replace("\r", "\\r")).append('"');
+        }
+        json.append(']');
+        java.util.Map<String, String> metadata = new java.util.HashMap<>(Cli.grayMetadata(32));
+        metadata.put("labels", json.toString());
+        Path model = dir.resolve("hostile-labels.safetensors");
+        TestWeights.random(Cli.grayConfig(32), 21).save(model, io.github.mobilenetj.io.DType.F32, metadata);
+        Path png = dir.resolve("gray.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+                "png", png.toFile());
+        Cli.Result r = Cli.run("classify", "--weights", model.toString(), "--top", "10", png.toString());
+        assertEquals(0, r.exit(), r::toString);
+        String out = r.out();
+        for (char c : new char[] {'\u001b', '\u202e', '\r'}) {
+            assertEquals(-1, out.indexOf(c), () -> "raw U+" + Integer.toHexString(c) + " printed\n" + out);
+        }
+        assertTrue(out.contains("\\u001B[31mred\\u001B[0m"), out);
+        assertTrue(out.contains("\\u202Egnp.exe"), out);
+        assertTrue(out.contains("two\\u000Alines\\u000D"), out);
+        assertEquals(11, out.lines().count(), () -> "one line per class, plus the file name\n" + out);
+    }
 }
