@@ -104,7 +104,11 @@ public final class MobileNetV1 implements AutoCloseable {
         };
     }
 
-    /** A builder with the paper's defaults: α 1.0, 224x224 RGB, 1000 classes, ReLU, FP32. */
+    /**
+     * A builder with the paper's defaults: α 1.0, 224x224 RGB, 1000 classes, ReLU, FP32.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -113,6 +117,8 @@ public final class MobileNetV1 implements AutoCloseable {
      * Builds the model a weights file describes, with the default settings of {@link #builder()}
      * for what the file does not say: see {@link Builder#load(Path)}.
      *
+     * @param file a safetensors state_dict
+     * @return the model, to be closed by the caller
      * @throws IOException if the file cannot be read or is not a valid safetensors file
      * @throws IllegalArgumentException listing every tensor that does not fit the model
      */
@@ -123,12 +129,19 @@ public final class MobileNetV1 implements AutoCloseable {
     /**
      * The bundled MobileNetV1 this project trained on Fashion-MNIST (1-channel 28x28 images padded
      * to 32x32, 10 classes), with its labels and preprocessing: see {@link Builder#fashionMnist()}.
+     *
+     * @return the model, to be closed by the caller
      */
     public static MobileNetV1 fashionMnist() {
         return builder().fashionMnist();
     }
 
-    /** A new session running on the model's thread count ({@link #threads()}). */
+    /**
+     * A new session running on the model's thread count ({@link #threads()}).
+     *
+     * @return the session, to be closed by the caller (or by {@link #close()})
+     * @throws IllegalStateException if the model is closed
+     */
     public Session newSession() {
         return newSession(threads);
     }
@@ -138,6 +151,8 @@ public final class MobileNetV1 implements AutoCloseable {
      * when it creates primitives, so a count other than the model's compiles its own networks on
      * the session's first run of each batch size (sharing the model's weights).
      *
+     * @param threadCount OpenMP threads per run
+     * @return the session, to be closed by the caller (or by {@link #close()})
      * @throws IllegalArgumentException unless {@code 1 <= threadCount <= }{@link #maxThreads()}
      * @throws IllegalStateException if the model is closed
      */
@@ -151,6 +166,8 @@ public final class MobileNetV1 implements AutoCloseable {
      * ({@link Runtime#availableProcessors()}, which honours container CPU limits). oneDNN gains
      * nothing from more threads than cores, and an OpenMP runtime refused a thread by the system
      * ends the process, so larger counts are refused up front.
+     *
+     * @return the number of processors available to this JVM
      */
     public static int maxThreads() {
         return Runtime.getRuntime().availableProcessors();
@@ -167,22 +184,38 @@ public final class MobileNetV1 implements AutoCloseable {
         return state;
     }
 
-    /** The architecture and input format. */
+    /**
+     * The architecture and input format.
+     *
+     * @return this model's configuration
+     */
     public ModelConfig config() {
         return config;
     }
 
-    /** The number format the model computes in. */
+    /**
+     * The number format the model computes in.
+     *
+     * @return the precision it was built with
+     */
     public Precision precision() {
         return precision;
     }
 
-    /** OpenMP threads of sessions opened with {@link #newSession()}. */
+    /**
+     * OpenMP threads of sessions opened with {@link #newSession()}.
+     *
+     * @return the model's default thread count
+     */
     public int threads() {
         return threads;
     }
 
-    /** Class names: from the weights file's metadata, else ImageNet's for 1000 classes, else "class i". */
+    /**
+     * Class names: from the weights file's metadata, else ImageNet's for 1000 classes, else "class i".
+     *
+     * @return one label per logit
+     */
     public Labels labels() {
         return labels;
     }
@@ -191,6 +224,7 @@ public final class MobileNetV1 implements AutoCloseable {
      * How images become this model's input: from the weights file's metadata, else torchvision's
      * ImageNet evaluation transform scaled to the model's resolution.
      *
+     * @return the transform from a decoded image to this model's input
      * @throws UnsupportedOperationException for a model whose input is not a 1- or 3-channel image
      */
     public ImageTransform preprocessing() {
@@ -204,12 +238,21 @@ public final class MobileNetV1 implements AutoCloseable {
     /**
      * One image as this model's input: {@link #preprocessing()} applied in the model's input
      * layout, {@link ModelConfig#imageSize()} floats.
+     *
+     * @param image a decoded RGB or grayscale image of any size
+     * @return a new array holding the model's input for it
+     * @throws IllegalArgumentException if the image's colour model is unsupported (e.g. CMYK)
+     * @throws UnsupportedOperationException if the model has no image preprocessing
      */
     public float[] preprocess(BufferedImage image) {
         return preprocessing().apply(Objects.requireNonNull(image, "image"), config.inputLayout());
     }
 
-    /** The per-layer table with parameter and multiply-add counts, for one image. */
+    /**
+     * The per-layer table with parameter and multiply-add counts, for one image.
+     *
+     * @return the summary of this model's configuration
+     */
     public Summary summary() {
         return Summary.of(config);
     }
@@ -218,6 +261,9 @@ public final class MobileNetV1 implements AutoCloseable {
      * The primitives of the batch-1 network at the model's thread count and the implementations
      * oneDNN chose for them on this CPU (e.g. {@code brgconv_1x1:avx512_core}, or {@code gemm:ref}
      * where it has only a reference kernel).
+     *
+     * @return one entry per primitive, in execution order
+     * @throws IllegalStateException if the model is closed
      */
     public List<Kernel> kernels() {
         Network network = state.network(1, threads);
@@ -225,16 +271,29 @@ public final class MobileNetV1 implements AutoCloseable {
                 .map(p -> new Kernel(p.label(), p.operation(), p.implementation(), p.reorder())).toList();
     }
 
-    /** Native bytes held for the weights, in every layout in use. */
+    /**
+     * Native bytes held for the weights, in every layout in use.
+     *
+     * @return the bytes, 0 once the model is closed
+     */
     public long parameterBytes() {
         return state.parameterBytes();
     }
 
-    /** Sessions opened and not yet closed. */
+    /**
+     * Sessions opened and not yet closed.
+     *
+     * @return the number of open sessions
+     */
     public int openSessions() {
         return state.openSessions();
     }
 
+    /**
+     * Whether {@link #close()} has been called (or the cleaner freed the model).
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return state.isClosed();
     }
@@ -250,6 +309,11 @@ public final class MobileNetV1 implements AutoCloseable {
         cleanable.clean();
     }
 
+    /**
+     * A description such as {@code MobileNetV1 α 1.0 224x224 (1000 classes, FP32)}.
+     *
+     * @return the description
+     */
     @Override
     public String toString() {
         return state.description();
@@ -275,25 +339,45 @@ public final class MobileNetV1 implements AutoCloseable {
         private Builder() {
         }
 
-        /** The paper's α: every layer has {@code (int) (channels * α)} channels. Default 1.0. */
+        /**
+         * The paper's α: every layer has {@code (int) (channels * α)} channels. Default 1.0.
+         *
+         * @param alpha in (0, {@value ModelConfig#MAX_WIDTH_MULTIPLIER}], at least 1/32
+         * @return this builder
+         */
         public Builder widthMultiplier(double alpha) {
             widthMultiplier = alpha;
             return this;
         }
 
-        /** Input height and width in pixels. Default: the file's metadata, else 224. */
+        /**
+         * Input height and width in pixels. Default: the file's metadata, else 224.
+         *
+         * @param pixels in 1..{@value ModelConfig#MAX_RESOLUTION}
+         * @return this builder
+         */
         public Builder resolution(int pixels) {
             resolution = pixels;
             return this;
         }
 
-        /** Outputs of the classifier. Default: from the weights, else 1000. */
+        /**
+         * Outputs of the classifier. Default: from the weights, else 1000.
+         *
+         * @param count in 1..{@value ModelConfig#MAX_CLASSES}
+         * @return this builder
+         */
         public Builder classes(int count) {
             classes = count;
             return this;
         }
 
-        /** Image channels: 3 for RGB, 1 for grayscale. Default: from the weights, else 3. */
+        /**
+         * Image channels: 3 for RGB, 1 for grayscale. Default: from the weights, else 3.
+         *
+         * @param count in 1..{@value ModelConfig#MAX_IN_CHANNELS}
+         * @return this builder
+         */
         public Builder inChannels(int count) {
             inChannels = count;
             return this;
@@ -302,25 +386,43 @@ public final class MobileNetV1 implements AutoCloseable {
         /**
          * The activation after every convolution. Default: the file's metadata, else ReLU6 for timm's
          * tensor names, else ReLU.
+         *
+         * @param a the activation
+         * @return this builder
          */
         public Builder activation(Activation a) {
             activation = Objects.requireNonNull(a, "activation");
             return this;
         }
 
-        /** BatchNorm ε. Default: the file's metadata, else 1e-5 (PyTorch; TensorFlow uses 1e-3). */
+        /**
+         * BatchNorm ε. Default: the file's metadata, else 1e-5 (PyTorch; TensorFlow uses 1e-3).
+         *
+         * @param eps in [0, 1]
+         * @return this builder
+         */
         public Builder batchNormEpsilon(double eps) {
             batchNormEpsilon = eps;
             return this;
         }
 
-        /** How callers lay out each input image. Default {@link PixelLayout#CHW}, as PyTorch. */
+        /**
+         * How callers lay out each input image. Default {@link PixelLayout#CHW}, as PyTorch.
+         *
+         * @param layout CHW or HWC
+         * @return this builder
+         */
         public Builder inputLayout(PixelLayout layout) {
             inputLayout = Objects.requireNonNull(layout, "layout");
             return this;
         }
 
-        /** The largest batch a session accepts. Default 1. */
+        /**
+         * The largest batch a session accepts. Default 1.
+         *
+         * @param size in 1..{@value ModelConfig#MAX_BATCH_SIZE}, within the activation memory limit
+         * @return this builder
+         */
         public Builder maxBatchSize(int size) {
             maxBatchSize = size;
             return this;
@@ -330,6 +432,10 @@ public final class MobileNetV1 implements AutoCloseable {
          * OpenMP threads per inference for {@link MobileNetV1#newSession()}, at most
          * {@link MobileNetV1#maxThreads()}. Default: the building thread's OpenMP setting
          * ({@code OMP_NUM_THREADS}, else the processors available), capped likewise.
+         *
+         * @param count in 1..{@link MobileNetV1#maxThreads()}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code count} is out of that range
          */
         public Builder threads(int count) {
             checkThreads(count);
@@ -337,19 +443,34 @@ public final class MobileNetV1 implements AutoCloseable {
             return this;
         }
 
-        /** The number format to compute in. Default {@link Precision#FP32}. */
+        /**
+         * The number format to compute in. Default {@link Precision#FP32}.
+         *
+         * @param p the precision
+         * @return this builder
+         */
         public Builder precision(Precision p) {
             precision = Objects.requireNonNull(p, "precision");
             return this;
         }
 
-        /** The seed of {@link #build()}'s random weights. Default 42. */
+        /**
+         * The seed of {@link #build()}'s random weights. Default 42.
+         *
+         * @param randomSeed any value; the same seed gives the same weights on every JVM
+         * @return this builder
+         */
         public Builder seed(long randomSeed) {
             seed = randomSeed;
             return this;
         }
 
-        /** The configuration these settings give when there is no weights file. */
+        /**
+         * The configuration these settings give when there is no weights file.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming a setting out of its range
+         */
         public ModelConfig config() {
             return new ModelConfig(widthMultiplier == null ? 1.0 : widthMultiplier, resolution == null ? 224 : resolution,
                     classes == null ? 1000 : classes, inChannels == null ? 3 : inChannels,
@@ -360,6 +481,10 @@ public final class MobileNetV1 implements AutoCloseable {
         /**
          * A model with seeded random weights (He-initialised, realistic BatchNorm statistics): for
          * benchmarks, tests and demos; its predictions mean nothing.
+         *
+         * @return the model, to be closed by the caller
+         * @throws IllegalArgumentException naming a setting out of its range
+         * @throws UnsupportedOperationException if this CPU cannot run the precision
          */
         public MobileNetV1 build() {
             ModelConfig config = config();
@@ -377,6 +502,8 @@ public final class MobileNetV1 implements AutoCloseable {
          * error lists every missing, unexpected, mis-shaped and non-float tensor, and a NaN or
          * infinite weight is refused, naming the tensor and index.
          *
+         * @param file a safetensors state_dict
+         * @return the model, to be closed by the caller
          * @throws IOException if the file cannot be read or is not a valid safetensors file
          * @throws IllegalArgumentException if the file does not fit the model, naming what does not
          */
@@ -390,6 +517,9 @@ public final class MobileNetV1 implements AutoCloseable {
         /**
          * The bundled MobileNetV1 this project trained on Fashion-MNIST (see train/README.md), with
          * this builder's run settings ({@link #threads}, {@link #maxBatchSize}, {@link #precision}).
+         *
+         * @return the model, to be closed by the caller
+         * @throws java.io.UncheckedIOException if the bundled file cannot be copied out of the jar
          */
         public MobileNetV1 fashionMnist() {
             // SafetensorsFile maps a file; a resource inside a jar has none, so it goes through a temporary copy.

@@ -52,7 +52,14 @@ public final class Session implements AutoCloseable {
         this.cleanable = ModelState.CLEANER.register(this, state);
     }
 
-    /** Classifies {@code images} (batch inferred from the length) and returns new logits. */
+    /**
+     * Classifies {@code images} (batch inferred from the length) and returns new logits.
+     *
+     * @param images one or more images back to back, {@link ModelConfig#imageSize()} floats each
+     * @return {@code batch * classes} logits, image by image
+     * @throws IllegalArgumentException if the length is not a whole number of images, or more than the maximum batch
+     * @throws IllegalStateException if the session is closed or running on another thread
+     */
     public float[] run(float[] images) {
         int batch = batchOf((long) Objects.requireNonNull(images, "images").length);
         float[] logits = new float[batch * classes];
@@ -60,7 +67,14 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
-    /** Classifies {@code images} into {@code logits} ({@code batch * classes} floats). Allocation-free. */
+    /**
+     * Classifies {@code images} into {@code logits}. Allocation-free.
+     *
+     * @param images one or more images back to back, {@link ModelConfig#imageSize()} floats each
+     * @param logits exactly {@code batch * classes} floats, written image by image
+     * @throws IllegalArgumentException if a length does not fit
+     * @throws IllegalStateException if the session is closed or running on another thread
+     */
     public void run(float[] images, float[] logits) {
         int batch = batchOf((long) Objects.requireNonNull(images, "images").length);
         checkLogits(Objects.requireNonNull(logits, "logits").length, batch);
@@ -77,6 +91,11 @@ public final class Session implements AutoCloseable {
      * Classifies the remaining floats of {@code images} into the remaining floats of {@code logits};
      * positions are not moved. Buffers in any byte order are read and written correctly; direct
      * buffers in the native byte order take the fastest path.
+     *
+     * @param images its remaining floats: one or more images back to back
+     * @param logits its remaining floats: exactly {@code batch * classes}
+     * @throws IllegalArgumentException if a length does not fit or {@code logits} is read-only
+     * @throws IllegalStateException if the session is closed or running on another thread
      */
     public void run(FloatBuffer images, FloatBuffer logits) {
         Objects.requireNonNull(images, "images");
@@ -109,6 +128,13 @@ public final class Session implements AutoCloseable {
      * Classifies the float32 images in {@code images} into {@code logits}: zero-copy and
      * allocation-free for segments of a confined arena of the calling thread (see the class
      * description); other segments are copied through the session's buffers.
+     *
+     * @param images float32 values (native byte order), one or more images back to back
+     * @param logits exactly {@code batch * classes} float32 values, written image by image
+     * @throws IllegalArgumentException if a size does not fit or {@code logits} is read-only
+     * @throws IllegalStateException if the session is closed or running on another thread, or a segment's
+     *         arena is closed
+     * @throws WrongThreadException if a segment is confined to another thread
      */
     public void run(MemorySegment images, MemorySegment logits) {
         Objects.requireNonNull(images, "images");
@@ -130,7 +156,14 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Classifies {@code images} and returns new logits. */
+    /**
+     * Classifies {@code images} and returns new logits.
+     *
+     * @param images float32 values (native byte order), one or more images back to back
+     * @return {@code batch * classes} logits, image by image
+     * @throws IllegalArgumentException if the size is not a whole number of images, or more than the maximum batch
+     * @throws IllegalStateException if the session is closed or running on another thread
+     */
     public float[] run(MemorySegment images) {
         Objects.requireNonNull(images, "images");
         int batch = batchOf(images.byteSize() / Float.BYTES);
@@ -143,6 +176,12 @@ public final class Session implements AutoCloseable {
      * The {@code k} most probable classes of one image, preprocessed with the model's own
      * {@link MobileNetV1#preprocessing() preprocessing}, most probable first. Allocates (the input
      * tensor, the logits, the result); use {@code run} on your own buffers for an allocation-free path.
+     *
+     * @param image a decoded RGB or grayscale image of any size
+     * @param k how many classes to return (all of them if k exceeds the class count)
+     * @return the predictions, most probable first, with softmax probabilities
+     * @throws IllegalArgumentException if {@code k < 1} or the image's colour model is unsupported
+     * @throws IllegalStateException if the session is closed or running on another thread
      */
     public List<Prediction> classify(BufferedImage image, int k) {
         float[] logits = run(model.preprocess(image));
@@ -170,20 +209,38 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * The model this session runs.
+     *
+     * @return the model
+     */
     public MobileNetV1 model() {
         return model;
     }
 
-    /** OpenMP threads this session's runs use. */
+    /**
+     * OpenMP threads this session's runs use.
+     *
+     * @return the thread count
+     */
     public int threads() {
         return state.threads();
     }
 
-    /** Native bytes of this session's buffers: sized for the largest batch it has run. */
+    /**
+     * Native bytes of this session's buffers: sized for the largest batch it has run.
+     *
+     * @return the bytes, 0 once closed
+     */
     public long workspaceBytes() {
         return state.workspaceBytes();
     }
 
+    /**
+     * Whether this session is closed: by {@link #close()}, by its model's close, or by the cleaner.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return state.isClosed();
     }
