@@ -14,7 +14,9 @@
  * All write into a caller-provided {@code float[]}, {@link java.nio.FloatBuffer} or
  * {@link java.lang.foreign.MemorySegment} in CHW or HWC {@link io.github.mobilenetj.image.PixelLayout}.
  * {@link io.github.mobilenetj.image.ImageFiles} decodes files with clear errors for corrupt, truncated
- * and unsupported (e.g. CMYK) images.
+ * and unsupported (e.g. CMYK) images. Transforms, normalisations, labels and predictions are
+ * immutable and thread-safe. The methods and factories of this package throw
+ * {@link java.lang.NullPointerException} for a null argument.
  *
  * <p>With a model of {@link io.github.mobilenetj.model}, its own preprocessing and labels apply:
  *

@@ -22,10 +22,13 @@ import java.util.Optional;
 public record NativeRuntime(String oneDnnVersion, Path library, boolean bundled, Optional<String> cpuIsa, int maxThreads) {
 
     /**
-     * Loads oneDNN if needed and describes it.
+     * Loads oneDNN if needed and describes it. Safe to call from any thread and any number of
+     * times: the library is loaded once per class loader.
      *
-     * @throws RuntimeException with a message naming the file and the problem if the library cannot
-     *         be found, extracted or loaded
+     * @return the loaded library, its version and what it detected
+     * @throws RuntimeException if there is no bundled oneDNN for this OS and architecture, or the
+     *         library cannot be found, extracted or loaded; the message names the platform or file
+     *         and the problem
      */
     public static NativeRuntime load() {
         NativeLibrary.Loaded loaded = NativeLibrary.load();

@@ -11,8 +11,8 @@ public enum Precision {
      */
     BF16,
     /**
-     * 8-bit integers: post-training static quantization with per-channel weight scales and
-     * calibrated activation scales. Needs a quantized weights file or calibration images.
+     * 8-bit integers. Not available yet: building a model at this precision throws
+     * {@link UnsupportedOperationException}.
      */
     INT8
 }

@@ -15,10 +15,26 @@ import java.util.Locale;
  *
  * <p>{@link #standardConvolutions} gives the comparison network of the paper's Table 4, where each
  * depthwise separable pair is one standard 3x3 convolution (BatchNorm not counted).
+ *
+ * <p>For {@link ModelConfig#defaults()} (α 1.0, 224x224): 4,231,976 parameters and 568,740,352
+ * multiply-adds (567,716,352 in the convolutions), the paper's 4.2 M and 569 M. Immutable; nothing
+ * native is loaded.
  */
 public final class Summary {
 
-    /** One module. */
+    /**
+     * One module.
+     *
+     * @param layer the module type numbered from 1 in order, as torchsummary names it, e.g.
+     *        {@code Conv2d 3x3-1}, {@code BatchNorm2d-2}, {@code ReLU-3} ({@code ReLU6-3} with
+     *        {@link Activation#RELU6}), {@code Conv2d 3x3 dw-4}, {@code Conv2d 1x1-7},
+     *        {@code AdaptiveAvgPool2d-82}, {@code Linear-83}
+     * @param outputShape the output shape with batch -1, e.g. {@code [-1, 32, 112, 112]} or
+     *        {@code [-1, 1000]}
+     * @param parameters learned parameters: convolution weights (no bias: BatchNorm follows),
+     *        BatchNorm γ and β, the fully connected layer's weights and bias
+     * @param multiplyAdds multiply-adds for one image; 0 for BatchNorm, activations and pooling
+     */
     public record Row(String layer, String outputShape, long parameters, long multiplyAdds) {
     }
 
@@ -30,12 +46,24 @@ public final class Summary {
         this.rows = List.copyOf(rows);
     }
 
-    /** The model as {@code config} defines it. */
+    /**
+     * The model as {@code config} defines it.
+     *
+     * @param config the architecture: its α, resolution, classes, input channels and activation
+     * @return the table
+     */
     public static Summary of(ModelConfig config) {
         return build(Architecture.of(config), false);
     }
 
-    /** The same network with a standard 3x3 convolution in place of every depthwise separable pair. */
+    /**
+     * The same network with a standard 3x3 convolution in place of every depthwise separable pair.
+     * Its BatchNorm rows count no parameters. For {@link ModelConfig#defaults()}: 29,282,120
+     * parameters and 4,867,293,184 multiply-adds (the paper's 29.3 M and 4866 M).
+     *
+     * @param config the architecture: its α, resolution, classes, input channels and activation
+     * @return the table
+     */
     public static Summary standardConvolutions(ModelConfig config) {
         return build(Architecture.standardConvolutions(config), true);
     }
@@ -79,23 +107,48 @@ public final class Summary {
         return out;
     }
 
+    /**
+     * The modules in order.
+     *
+     * @return every row, an unmodifiable list
+     */
     public List<Row> rows() {
         return rows;
     }
 
+    /**
+     * Parameters of the whole network, as torchsummary counts them.
+     *
+     * @return the sum of {@link Row#parameters()}
+     */
     public long totalParameters() {
         return rows.stream().mapToLong(Row::parameters).sum();
     }
 
+    /**
+     * Multiply-adds of the whole network for one image.
+     *
+     * @return the sum of {@link Row#multiplyAdds()}: the convolutions and the fully connected layer
+     */
     public long totalMultiplyAdds() {
         return rows.stream().mapToLong(Row::multiplyAdds).sum();
     }
 
-    /** Multiply-adds of the convolutions only. */
+    /**
+     * Multiply-adds of the convolutions only, for one image.
+     *
+     * @return the sum of {@link Row#multiplyAdds()} over the {@code Conv2d} rows
+     */
     public long convolutionMultiplyAdds() {
         return rows.stream().filter(r -> r.layer().startsWith("Conv2d")).mapToLong(Row::multiplyAdds).sum();
     }
 
+    /**
+     * The table as torchsummary prints it: a title naming the configuration, one line per row, and
+     * the totals.
+     *
+     * @return the table, several lines of text
+     */
     @Override
     public String toString() {
         String line = "-".repeat(86) + "\n";
