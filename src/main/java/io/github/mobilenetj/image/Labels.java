@@ -83,8 +83,8 @@ public final class Labels {
 
     /**
      * Reads one label per line from a UTF-8 text file. Lines end with {@code \n}, {@code \r\n} or
-     * {@code \r}; each line is kept as it is (spaces and a byte order mark included), except that
-     * empty lines at the end are ignored.
+     * {@code \r}; each line is kept as it is (spaces included), except that a byte order mark
+     * before the first label is dropped and empty lines at the end are ignored.
      *
      * @param file the text file, line i naming output i
      * @return the labels
@@ -100,6 +100,9 @@ public final class Labels {
 
     private static Labels parse(List<String> lines, String source) {
         List<String> names = new ArrayList<>(lines);
+        if (!names.isEmpty() && names.getFirst().startsWith("\uFEFF")) {
+            names.set(0, names.getFirst().substring(1)); // a byte order mark is not part of the first label
+        }
         while (!names.isEmpty() && names.getLast().isEmpty()) {
             names.removeLast();
         }

@@ -40,17 +40,13 @@ public final class Normalization {
     /**
      * No normalisation beyond ToTensor's division by 255: mean 0 and std 1, so values stay in [0, 1].
      *
-     * <p>Unlike {@link #of}, any positive count is accepted, but the transforms of this package
-     * convert images to 1 or 3 channels only: one made with another count throws
-     * {@link IllegalArgumentException} on every {@code apply}.
-     *
-     * @param channels the channel count, 1 (grayscale) or 3 (RGB) for use with a transform
+     * @param channels the channel count: 1 (grayscale) or 3 (RGB), as for {@link #of}
      * @return the identity normalisation for {@code channels} channels
-     * @throws IllegalArgumentException if {@code channels < 1}
+     * @throws IllegalArgumentException if {@code channels} is not 1 or 3
      */
     public static Normalization none(int channels) {
-        if (channels < 1) {
-            throw new IllegalArgumentException("channels must be positive, got " + channels);
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("expected 1 (grayscale) or 3 (RGB) channels, got " + channels);
         }
         float[] mean = new float[channels];
         float[] std = new float[channels];

@@ -64,6 +64,9 @@ public final class LabelledImages {
         if (dims[0] == 0) {
             throw new IllegalArgumentException(images + ": contains no images");
         }
+        if (dims[1] == 0 || dims[2] == 0) {
+            throw new IllegalArgumentException(images + ": images of " + dims[2] + "x" + dims[1] + " pixels have no pixels");
+        }
         int count = Math.min(dims[0], limit);
         byte[] all = imageFile.data();
         byte[] labelBytes = labelFile.data();

@@ -154,15 +154,15 @@ public final class Summary {
         String line = "-".repeat(86) + "\n";
         StringBuilder sb = new StringBuilder();
         sb.append(title).append('\n').append(line);
-        sb.append(String.format(Locale.ROOT, "%-26s %-24s %15s %18s%n", "Layer (type)", "Output Shape", "Param #", "Mult-Adds"));
+        sb.append(String.format(Locale.ROOT, "%-26s %-24s %15s %18s\n", "Layer (type)", "Output Shape", "Param #", "Mult-Adds"));
         sb.append("=".repeat(86)).append('\n');
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%-26s %-24s %,15d %,18d%n", r.layer(), r.outputShape(), r.parameters(),
+            sb.append(String.format(Locale.ROOT, "%-26s %-24s %,15d %,18d\n", r.layer(), r.outputShape(), r.parameters(),
                     r.multiplyAdds()));
         }
         sb.append("=".repeat(86)).append('\n');
-        sb.append(String.format(Locale.ROOT, "Total params: %,d%n", totalParameters()));
-        sb.append(String.format(Locale.ROOT, "Total mult-adds: %,d (%.1f M)%n", totalMultiplyAdds(), totalMultiplyAdds() / 1e6));
+        sb.append(String.format(Locale.ROOT, "Total params: %,d\n", totalParameters()));
+        sb.append(String.format(Locale.ROOT, "Total mult-adds: %,d (%.1f M)\n", totalMultiplyAdds(), totalMultiplyAdds() / 1e6));
         sb.append(line);
         return sb.toString();
     }
