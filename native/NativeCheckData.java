@@ -2,7 +2,7 @@ import io.github.mobilenetj.io.DType;
 import io.github.mobilenetj.model.MobileNetV1;
 import io.github.mobilenetj.model.ModelConfig;
 import io.github.mobilenetj.model.Session;
-import io.github.mobilenetj.model.Weights;
+import io.github.mobilenetj.model.TestWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,13 +12,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes the reference data for native/check.sh with the library's public API:
- * OUTDIR/weights.safetensors (seeded random weights, reference names, F32), OUTDIR/input.bin (a
+ * Writes the reference data for native/check.sh with the library's public API and its test
+ * fixture {@code TestWeights} (target/test-classes): OUTDIR/weights.safetensors (the seeded random
+ * weights {@code MobileNetV1.builder().seed(seed).build()} uses, reference names, F32), OUTDIR/input.bin (a
  * deterministic NCHW float32 batch) and OUTDIR/logits.bin (what the Java library computes for it,
  * [batch, classes] float32), all little-endian.
  *
  * <pre>
- * $JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED -cp target/classes:DNNL_JAR \
+ * $JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED -cp target/classes:target/test-classes:DNNL_JAR \
  *     native/NativeCheckData.java OUTDIR [alpha resolution classes batch seed]
  * </pre>
  */
@@ -38,9 +39,9 @@ public class NativeCheckData {
         Files.createDirectories(out);
 
         ModelConfig config = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(classes)
-                .maxBatchSize(batch).randomWeights(seed).config();
+                .maxBatchSize(batch).config();
         Path weightsFile = out.resolve("weights.safetensors");
-        Weights.random(config, seed).save(weightsFile, DType.F32,
+        TestWeights.random(config, seed).save(weightsFile, DType.F32,
                 Map.of("format", "pt", "generator", "native/NativeCheckData.java", "seed", Long.toString(seed)));
 
         int imageFloats = config.inChannels() * resolution * resolution;
@@ -53,7 +54,7 @@ public class NativeCheckData {
         float[] logits;
         // Load the file just written, so the Java side reads exactly what the C program reads.
         try (MobileNetV1 model = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(classes)
-                .maxBatchSize(batch).weights(weightsFile).build();
+                .maxBatchSize(batch).load(weightsFile);
                 Session session = model.newSession()) {
             logits = session.run(images);
         }

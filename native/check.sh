@@ -25,9 +25,10 @@ case "$(uname -m)" in
   aarch64) platform=linux-arm64 ;;
 esac
 jar="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}/org/bytedeco/dnnl/3.13-1.5.14/dnnl-3.13-1.5.14-$platform.jar"
-if [ "${NATIVE_CHECK_COMPILE:-0}" = 1 ] || [ ! -f target/classes/io/github/mobilenetj/model/MobileNetV1.class ]; then
-  echo "check.sh: compiling the library (mvn -q -B -DskipTests compile)"
-  mvn -q -B -DskipTests compile
+if [ "${NATIVE_CHECK_COMPILE:-0}" = 1 ] || [ ! -f target/classes/io/github/mobilenetj/model/MobileNetV1.class ] \
+    || [ ! -f target/test-classes/io/github/mobilenetj/model/TestWeights.class ]; then
+  echo "check.sh: compiling the library and its test fixtures (mvn -q -B -DskipTests test-compile)"
+  mvn -q -B -DskipTests test-compile
 fi
 
 bench="$here/build/mobilenet_bench"
@@ -39,7 +40,7 @@ failures=0
 check_case() {
   local alpha=$1 resolution=$2 classes=$3 batch=$4 seed=$5
   local dir="$work/a${alpha}_r${resolution}_c${classes}_b${batch}"
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "target/classes:$jar" \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "target/classes:target/test-classes:$jar" \
     "$here/NativeCheckData.java" "$dir" "$alpha" "$resolution" "$classes" "$batch" "$seed"
   if "$bench" --weights "$dir/weights.safetensors" --alpha "$alpha" --resolution "$resolution" --classes "$classes" \
       --batch "$batch" --input "$dir/input.bin" --expect "$dir/logits.bin" --tolerance "$tolerance" --verbose-impl; then

@@ -1,54 +1,62 @@
 package io.github.mobilenetj.cli;
 
 import io.github.mobilenetj.image.ImageFiles;
-import io.github.mobilenetj.image.ImageTransform;
-import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.image.Prediction;
-import io.github.mobilenetj.image.Predictions;
 import io.github.mobilenetj.model.MobileNetV1;
 import io.github.mobilenetj.model.Session;
-import io.github.mobilenetj.nn.Layout;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
 
-/** {@code mobilenetj classify IMAGE...}: torchvision's evaluation preprocessing, then top-k classes. */
+/** {@code mobilenetj classify IMAGE...}: the model's preprocessing, then the top-k classes of each image. */
 final class ClassifyCommand {
     /** Where the bundled Fashion-MNIST sample images are on the class path. */
     static final String SAMPLES = "/io/github/mobilenetj/cli/samples/";
 
     private final PrintStream out;
+    private final PrintStream err;
 
-    ClassifyCommand(PrintStream out) {
+    ClassifyCommand(PrintStream out, PrintStream err) {
         this.out = out;
+        this.err = err;
     }
 
-    void run(List<String> args) throws IOException {
-        Options o = new Options("classify", args, Set.of("weights", "alpha", "resolution", "classes", "top"), Set.of());
+    int run(List<String> args) throws IOException {
+        Options o = new Options("classify", args,
+                Set.of("weights", "alpha", "resolution", "classes", "top", "threads", "precision"), Set.of());
         if (o.positional().isEmpty()) {
             throw new UsageException("classify needs at least one image file");
         }
         int top = o.positiveInt("top", 5);
-        List<Path> files = new ArrayList<>();
-        for (String name : o.positional()) {
-            Path p = Path.of(name);
-            if (!java.nio.file.Files.isRegularFile(p)) {
-                throw new UsageException("no such image file: " + name);
+        int failed = 0;
+        try (MobileNetV1 model = ModelSettings.build(o, 1, out, ModelSettings.Fallback.BUNDLED);
+                Session session = model.newSession()) {
+            for (String name : o.positional()) {
+                try {
+                    Path file = Path.of(name);
+                    if (!Files.isRegularFile(file)) {
+                        throw new IOException(Files.exists(file) ? "not a regular file" : "no such file");
+                    }
+                    print(session, Text.safe(name), ImageFiles.read(file), top);
+                } catch (IOException | IllegalArgumentException e) {
+                    failed++;
+                    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+                    err.println("mobilenetj classify: " + Text.safe(message.startsWith(name) ? message : name + ": " + message));
+                }
             }
-            files.add(p);
         }
-        try (MobileNetV1 model = ModelSettings.build(o, 1, out, true)) {
-            for (Path file : files) {
-                print(model, file.toString(), ImageFiles.read(file), top, out);
-            }
+        if (failed > 0) {
+            err.println("mobilenetj classify: " + failed + " of " + o.positional().size() + " image(s) could not be classified");
+            return 1;
         }
+        return 0;
     }
 
     /**
@@ -68,13 +76,11 @@ final class ClassifyCommand {
                     }
                     image = ImageIO.read(in);
                 }
-                float[] logits = session.run(model.preprocessing().apply(image,
-                        model.config().inputLayout() == Layout.NHWC ? PixelLayout.HWC : PixelLayout.CHW));
-                Prediction best = Predictions.topK(logits, 0, logits.length, 1, model.labels()).getFirst();
+                Prediction best = session.classify(image, 1).getFirst();
                 boolean right = best.classIndex() == c;
                 correct += right ? 1 : 0;
-                out.printf(Locale.ROOT, "  %-22s -> %-12s %5.1f%%  %s%n", file, best.label(), best.probability() * 100,
-                        right ? "right" : "WRONG (is " + names.get(c) + ")");
+                out.printf(Locale.ROOT, "  %-22s -> %-12s %5.1f%%  %s%n", file, Text.safe(best.label()),
+                        best.probability() * 100, right ? "right" : "WRONG (is " + Text.safe(names.get(c)) + ")");
             }
         }
         out.printf(Locale.ROOT, "  %d of %d right%n", correct, names.size());
@@ -86,17 +92,11 @@ final class ClassifyCommand {
                 + ".png";
     }
 
-    private static void print(MobileNetV1 model, String name, BufferedImage image, int top, PrintStream out) {
-        ImageTransform transform = model.preprocessing();
-        float[] input = new float[model.imageSize()];
-        transform.apply(image, model.config().inputLayout() == Layout.NHWC ? PixelLayout.HWC : PixelLayout.CHW, input, 0);
-        float[] logits;
-        try (Session session = model.newSession()) {
-            logits = session.run(input);
-        }
+    private void print(Session session, String name, BufferedImage image, int top) {
+        List<Prediction> predictions = session.classify(image, top);
         out.println(name + ":");
-        for (Prediction p : Predictions.topK(logits, 0, logits.length, top, model.labels())) {
-            out.printf(Locale.ROOT, "  %5.1f%%  %4d  %s%n", p.probability() * 100, p.classIndex(), p.label());
+        for (Prediction p : predictions) {
+            out.printf(Locale.ROOT, "  %5.1f%%  %4d  %s%n", p.probability() * 100, p.classIndex(), Text.safe(p.label()));
         }
     }
 }

@@ -25,9 +25,12 @@ final class Options {
                     if (i + 1 >= args.size()) {
                         throw new UsageException(command + ": option --" + name + " needs a value");
                     }
+                    if (values.containsKey(name)) {
+                        throw new UsageException(command + ": option --" + name + " is given twice");
+                    }
                     values.put(name, args.get(++i));
                 } else {
-                    throw new UsageException(command + ": unknown option --" + name + " (run 'mobilenetj help')");
+                    throw new UsageException(command + ": unknown option --" + Text.safe(name) + " (run 'mobilenetj help')");
                 }
             } else {
                 positional.add(a);
@@ -43,6 +46,10 @@ final class Options {
         return values.containsKey(name);
     }
 
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
     String string(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }
@@ -53,13 +60,14 @@ final class Options {
             return fallback;
         }
         try {
-            int n = Integer.parseInt(v);
+            int n = Integer.parseInt(v.trim());
             if (n <= 0) {
-                throw new UsageException("--" + name + " must be a positive integer, got " + v);
+                throw new UsageException("--" + name + " must be a positive integer, got " + n);
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a positive integer, got '" + v + "'");
+            throw new UsageException("--" + name + " must be a positive integer (at most " + Integer.MAX_VALUE + "), got '"
+                    + Text.safe(v) + "'");
         }
     }
 
@@ -69,24 +77,34 @@ final class Options {
             return fallback;
         }
         try {
-            double d = Double.parseDouble(v);
+            double d = Double.parseDouble(v.trim());
             if (!(d > 0) || Double.isInfinite(d)) {
-                throw new UsageException("--" + name + " must be a number > 0, got " + v);
+                throw new UsageException("--" + name + " must be a number > 0, got " + Text.safe(v));
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, got '" + v + "'");
+            throw new UsageException("--" + name + " must be a number, got '" + Text.safe(v) + "'");
         }
     }
 
+    /** The path given to --{@code name}, which must be a regular file; null when not given. */
     Path existingFile(String name) {
         String v = values.get(name);
         if (v == null) {
             return null;
         }
-        Path p = Path.of(v);
+        return regularFile("--" + name, v);
+    }
+
+    /** {@code value} as a path to a regular file, else a usage error saying what it is instead. */
+    static Path regularFile(String what, String value) {
+        Path p = Path.of(value);
+        if (!Files.exists(p)) {
+            throw new UsageException(what + ": no such file: " + Text.safe(value));
+        }
         if (!Files.isRegularFile(p)) {
-            throw new UsageException("--" + name + ": no such file: " + v);
+            throw new UsageException(what + ": not a regular file (" + (Files.isDirectory(p) ? "a directory" : "a device,"
+                    + " pipe or socket") + "): " + Text.safe(value));
         }
         return p;
     }

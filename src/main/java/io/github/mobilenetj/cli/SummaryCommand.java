@@ -14,12 +14,13 @@ final class SummaryCommand {
         this.out = out;
     }
 
-    void run(List<String> args) {
+    int run(List<String> args) {
         Options o = new Options("summary", args, Set.of("alpha", "resolution", "classes"), Set.of("standard"));
         if (!o.positional().isEmpty()) {
-            throw new UsageException("summary takes no positional arguments, got " + o.positional());
+            throw new UsageException("summary takes no positional arguments, got " + Text.safe(o.positional().toString()));
         }
-        ModelConfig config = ModelSettings.config(o, 1);
+        ModelConfig config = ModelSettings.config(o);
         out.print(o.flag("standard") ? Summary.standardConvolutions(config) : Summary.of(config));
+        return 0;
     }
 }

@@ -9,38 +9,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A oneDNN CPU engine ({@code dnnl_engine_t}). Thread-safe; one per model is enough. It refuses to
- * close while objects created on it are open.
+ * A oneDNN CPU engine ({@code dnnl_engine_t}). Thread-safe; one per model is enough. Its owner
+ * closes it last, after every stream, memory object and primitive created on it.
  */
 public final class Engine extends NativeHandle {
 
-    /** Open objects created on this engine. */
-    private int dependents;
-
     private Engine(MemorySegment handle) {
         super(handle, "Engine");
-    }
-
-    synchronized void retain() {
-        handle(); // throws once closed
-        dependents++;
-    }
-
-    synchronized void release() {
-        dependents--;
-    }
-
-    /**
-     * @throws IllegalStateException while streams, memory objects or primitives created on this
-     *         engine are still open
-     */
-    @Override
-    synchronized void checkClosable() {
-        if (dependents > 0) {
-            throw new IllegalStateException("Engine still has " + dependents
-                    + " open stream(s), memory object(s) or primitive(s); close them (or the networks and models using"
-                    + " this engine) first");
-        }
     }
 
     /** Creates the CPU engine, loading the native library first if needed. */

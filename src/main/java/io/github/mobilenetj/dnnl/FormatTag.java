@@ -31,6 +31,17 @@ public enum FormatTag {
         return rank;
     }
 
+    /** The plain row-major tag of {@code rank} dimensions: {@link #X}, {@link #NC}, {@link #NCHW} or {@link #GOIHW}. */
+    public static FormatTag plain(int rank) {
+        return switch (rank) {
+            case 1 -> X;
+            case 2 -> NC;
+            case 4 -> NCHW;
+            case 5 -> GOIHW;
+            default -> throw new IllegalArgumentException("no plain format tag for rank " + rank);
+        };
+    }
+
     int code() {
         return switch (this) {
             case ANY -> DnnlNative.dnnl_format_tag_any();

@@ -14,6 +14,7 @@ import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_data_type;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_dims;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_ndims_s32;
 
+import io.github.mobilenetj.io.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ import java.util.Arrays;
 public final class MemoryDesc extends NativeHandle {
 
     private final long[] dims;
-    private final DataType dataType;
+    private final DType dataType;
     private final long byteSize;
 
     private MemoryDesc(MemorySegment handle) {
@@ -42,7 +43,7 @@ public final class MemoryDesc extends NativeHandle {
             this.dims = dimsArray.toArray(C_LONG_LONG);
             MemorySegment typeOut = arena.allocate(C_INT);
             Status.check(dnnl_memory_desc_query(handle, dnnl_query_data_type(), typeOut), "dnnl_memory_desc_query");
-            this.dataType = DataType.fromCode(typeOut.get(C_INT, 0));
+            this.dataType = DataTypes.fromCode(typeOut.get(C_INT, 0));
         }
         this.byteSize = dnnl_memory_desc_get_size(handle);
     }
@@ -52,7 +53,7 @@ public final class MemoryDesc extends NativeHandle {
      *
      * @throws IllegalArgumentException for a rank the tag does not describe or a non-positive dimension
      */
-    public static MemoryDesc of(long[] dims, DataType type, FormatTag tag) {
+    public static MemoryDesc of(long[] dims, DType type, FormatTag tag) {
         if (dims == null || type == null || tag == null) {
             throw new NullPointerException("dims, type and tag are required");
         }
@@ -72,7 +73,7 @@ public final class MemoryDesc extends NativeHandle {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(C_POINTER);
             MemorySegment nativeDims = arena.allocateFrom(C_LONG_LONG, dims);
-            Status.check(dnnl_memory_desc_create_with_tag(out, dims.length, nativeDims, type.code(), tag.code()),
+            Status.check(dnnl_memory_desc_create_with_tag(out, dims.length, nativeDims, DataTypes.code(type), tag.code()),
                     "dnnl_memory_desc_create_with_tag", Arrays.toString(dims) + " " + type + " " + tag);
             return new MemoryDesc(out.get(C_POINTER, 0));
         }
@@ -87,12 +88,17 @@ public final class MemoryDesc extends NativeHandle {
         }
     }
 
+    /** An independent copy of this descriptor (the caller closes it). */
+    public MemoryDesc copy() {
+        return copyOf(handle());
+    }
+
     /** Logical dimensions, independent of layout: {N, C, H, W} for data, {[G,] O, I, H, W} for weights. */
     public long[] dims() {
         return dims.clone();
     }
 
-    public DataType dataType() {
+    public DType dataType() {
         return dataType;
     }
 

@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>{@link #handle()} throws {@link IllegalStateException} once the object is closed, so a
  * closed wrapper can never pass a dangling pointer to native code. A second {@link #close()}
- * does nothing.
+ * does nothing. Whoever creates a handle owns it and closes it after everything created from it
+ * (the model's owner tree in {@code model} does this in order: sessions, then networks, then
+ * weights, then the engine).
  */
 abstract sealed class NativeHandle implements AutoCloseable
         permits Engine, Stream, MemoryDesc, Memory, PrimitiveAttr, PostOps, PrimitiveDesc, Primitive {
@@ -21,10 +23,7 @@ abstract sealed class NativeHandle implements AutoCloseable
         this(handle, kind, null);
     }
 
-    /**
-     * @param engine the engine this object was created on; it refuses to close while this object
-     *        is open, since oneDNN objects must not outlive their engine
-     */
+    /** @param engine the engine this object was created on, or null */
     NativeHandle(MemorySegment handle, String kind, Engine engine) {
         if (handle == null || handle.equals(MemorySegment.NULL)) {
             throw new IllegalArgumentException(kind + ": oneDNN returned a NULL handle");
@@ -32,9 +31,6 @@ abstract sealed class NativeHandle implements AutoCloseable
         this.handle = new AtomicReference<>(handle);
         this.kind = kind;
         this.engine = engine;
-        if (engine != null) {
-            engine.retain();
-        }
     }
 
     /** The engine this object was created on, or null. */
@@ -58,24 +54,10 @@ abstract sealed class NativeHandle implements AutoCloseable
     /** Releases the native object; later calls do nothing. */
     @Override
     public final void close() {
-        if (isClosed()) {
-            return;
-        }
-        checkClosable();
         MemorySegment h = handle.getAndSet(null);
         if (h != null) {
-            try {
-                destroy(h);
-            } finally {
-                if (engine != null) {
-                    engine.release();
-                }
-            }
+            destroy(h);
         }
-    }
-
-    /** Throws when closing now would free something still in use. */
-    void checkClosable() {
     }
 
     /** Calls the matching {@code dnnl_*_destroy}. */

@@ -38,7 +38,11 @@ public final class ImageNetTransform extends AbstractImageTransform {
         this.normalization = normalization;
     }
 
-    /** Resize 256, crop 224, ImageNet mean and std: what torchvision's 224-pixel classifiers expect. */
+    /**
+     * What torchvision's 224-pixel classifiers expect.
+     *
+     * @return resize 256, crop 224, {@link Normalization#imageNet() ImageNet mean and std}, RGB
+     */
     public static ImageNetTransform standard() {
         return of(DEFAULT_RESIZE, DEFAULT_CROP, Normalization.imageNet());
     }
@@ -47,6 +51,11 @@ public final class ImageNetTransform extends AbstractImageTransform {
      * The standard transform scaled to a model input of {@code resolution} pixels (e.g. 128, 160 or
      * 192 for the smaller MobileNets): crop {@code resolution}, resize {@link #resizeFor(int)}, ImageNet
      * normalisation, RGB.
+     *
+     * @param resolution the model's input height and width in pixels
+     * @return a transform whose output is 3 x {@code resolution} x {@code resolution}
+     * @throws IllegalArgumentException if {@code resolution < 1}
+     * @throws ArithmeticException if the output would hold more than {@link Integer#MAX_VALUE} floats
      */
     public static ImageNetTransform forResolution(int resolution) {
         return of(resizeFor(resolution), resolution, Normalization.imageNet());
@@ -57,6 +66,10 @@ public final class ImageNetTransform extends AbstractImageTransform {
      * {@code 256 * resolution / 224} rounded to the nearest integer, halves up (224 gives 256,
      * 192 gives 219, 160 gives 183, 128 gives 146, 64 gives 73). timm's {@code crop_pct=0.875}
      * floors instead (160 gives 182); pass such a size to {@link #of} if the model was evaluated so.
+     *
+     * @param resolution the crop, the model's input height and width in pixels
+     * @return the length of the shorter side after resizing
+     * @throws IllegalArgumentException if {@code resolution < 1}
      */
     public static int resizeFor(int resolution) {
         requirePositive(resolution, "resolution");
@@ -65,9 +78,16 @@ public final class ImageNetTransform extends AbstractImageTransform {
 
     /**
      * A transform with explicit sizes and normalisation; the normalisation's channel count (1 or 3)
-     * selects grayscale or RGB input.
+     * selects grayscale or RGB input. A {@code resizeSize} smaller than {@code cropSize} is allowed:
+     * the crop then zero-pads, as torchvision's does.
      *
+     * @param resizeSize length in pixels of the shorter side after resizing
+     * @param cropSize side in pixels of the square centre crop, the output height and width
+     * @param normalization per-channel mean and std applied after scaling to [0, 1]
+     * @return the transform, its output {@code normalization.channels()} x {@code cropSize} x
+     *     {@code cropSize}
      * @throws IllegalArgumentException if a size is not positive
+     * @throws ArithmeticException if the output would hold more than {@link Integer#MAX_VALUE} floats
      */
     public static ImageNetTransform of(int resizeSize, int cropSize, Normalization normalization) {
         requirePositive(resizeSize, "resizeSize");
@@ -75,17 +95,29 @@ public final class ImageNetTransform extends AbstractImageTransform {
         return new ImageNetTransform(resizeSize, cropSize, Objects.requireNonNull(normalization, "normalization"));
     }
 
-    /** Target length of the shorter side after resizing. */
+    /**
+     * Target length of the shorter side after resizing.
+     *
+     * @return the length in pixels
+     */
     public int resizeSize() {
         return resizeSize;
     }
 
-    /** Side of the square centre crop, the output height and width. */
+    /**
+     * Side of the square centre crop.
+     *
+     * @return the output height and width in pixels
+     */
     public int cropSize() {
         return cropSize;
     }
 
-    /** The normalisation applied after scaling to [0, 1]. */
+    /**
+     * The normalisation applied after scaling to [0, 1].
+     *
+     * @return the per-channel mean and std; its channel count is {@link #channels()}
+     */
     public Normalization normalization() {
         return normalization;
     }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** Class names of a classifier, by output index. Immutable. */
+/** Class names of a classifier, by output index. Immutable and thread-safe. */
 public final class Labels {
     private static final String IMAGENET_RESOURCE = "imagenet-classes.txt";
     private static final int IMAGENET_CLASSES = 1000;
@@ -26,14 +26,20 @@ public final class Labels {
     /**
      * The 1000 ImageNet-1k classes in the order of torchvision's classifiers (0 = "tench",
      * 999 = "toilet tissue"), from torchvision's category list (see this package's resources README).
+     * Loaded from the jar on the first call; the same instance after.
+     *
+     * @return the 1000 ImageNet-1k labels
      */
     public static Labels imageNet() {
         return ImageNetHolder.LABELS;
     }
 
     /**
-     * Labels from a list, index i naming output i. The list is copied.
+     * Labels from a list, index i naming output i. The list is copied; names are kept as given
+     * (empty and duplicate names included).
      *
+     * @param names one name per class, in output order
+     * @return the labels
      * @throws IllegalArgumentException if the list is empty or contains null
      */
     public static Labels of(List<String> names) {
@@ -50,9 +56,42 @@ public final class Labels {
     }
 
     /**
-     * Reads one label per line from a UTF-8 text file; a final empty line is ignored.
+     * Labels "class 0", "class 1", ... for {@code count} classes, made on demand (a model with a
+     * million classes and no names costs nothing here).
      *
-     * @throws IllegalArgumentException if the file has no labels or an empty line among them
+     * @param count the number of classes
+     * @return the labels, each made when it is asked for
+     * @throws IllegalArgumentException if {@code count < 1}
+     */
+    public static Labels numbered(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a label list needs at least one name, got " + count);
+        }
+        return new Labels(new java.util.AbstractList<>() {
+            @Override
+            public String get(int index) {
+                Objects.checkIndex(index, count);
+                return "class " + index;
+            }
+
+            @Override
+            public int size() {
+                return count;
+            }
+        });
+    }
+
+    /**
+     * Reads one label per line from a UTF-8 text file. Lines end with {@code \n}, {@code \r\n} or
+     * {@code \r}; each line is kept as it is (spaces included), except that a byte order mark
+     * before the first label is dropped and empty lines at the end are ignored.
+     *
+     * @param file the text file, line i naming output i
+     * @return the labels
+     * @throws IllegalArgumentException if the file has no labels or an empty line among them (the
+     *     message names the file and, for an empty line, its number)
+     * @throws java.nio.charset.MalformedInputException if the file is not valid UTF-8
+     * @throws IOException if the file cannot be read
      */
     public static Labels read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -61,6 +100,9 @@ public final class Labels {
 
     private static Labels parse(List<String> lines, String source) {
         List<String> names = new ArrayList<>(lines);
+        if (!names.isEmpty() && names.getFirst().startsWith("\uFEFF")) {
+            names.set(0, names.getFirst().substring(1)); // a byte order mark is not part of the first label
+        }
         while (!names.isEmpty() && names.getLast().isEmpty()) {
             names.removeLast();
         }
@@ -76,8 +118,10 @@ public final class Labels {
     }
 
     /**
-     * The name of class {@code index}.
+     * The name of one class.
      *
+     * @param index the class, an output index of the model
+     * @return its name
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
      */
     public String name(int index) {
@@ -88,12 +132,20 @@ public final class Labels {
         return names.get(index);
     }
 
-    /** Number of classes. */
+    /**
+     * Number of classes.
+     *
+     * @return at least 1
+     */
     public int size() {
         return names.size();
     }
 
-    /** All names in index order, unmodifiable. */
+    /**
+     * All names.
+     *
+     * @return the names in index order, an unmodifiable list
+     */
     public List<String> names() {
         return names;
     }

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Per-channel {@code (x - mean) / std}, as torchvision's {@code Normalize}, applied after scaling
  * 8-bit pixels to {@code [0, 1]} as {@code ToTensor} does. Computed in float32 in the same order as
- * PyTorch, so results are bit-identical. Immutable.
+ * PyTorch, so results are bit-identical. Immutable; equal to any normalisation with the same means
+ * and standard deviations.
  */
 public final class Normalization {
     private static final Normalization IMAGENET =
@@ -27,15 +28,25 @@ public final class Normalization {
         }
     }
 
-    /** The ImageNet statistics every torchvision classifier expects: mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225). */
+    /**
+     * The ImageNet statistics every torchvision classifier expects.
+     *
+     * @return mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), for RGB; always the same instance
+     */
     public static Normalization imageNet() {
         return IMAGENET;
     }
 
-    /** No normalisation beyond ToTensor's division by 255 (mean 0, std 1) for {@code channels} channels. */
+    /**
+     * No normalisation beyond ToTensor's division by 255: mean 0 and std 1, so values stay in [0, 1].
+     *
+     * @param channels the channel count: 1 (grayscale) or 3 (RGB), as for {@link #of}
+     * @return the identity normalisation for {@code channels} channels
+     * @throws IllegalArgumentException if {@code channels} is not 1 or 3
+     */
     public static Normalization none(int channels) {
-        if (channels < 1) {
-            throw new IllegalArgumentException("channels must be positive, got " + channels);
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("expected 1 (grayscale) or 3 (RGB) channels, got " + channels);
         }
         float[] mean = new float[channels];
         float[] std = new float[channels];
@@ -47,6 +58,9 @@ public final class Normalization {
      * Per-channel mean and standard deviation; the array length is the channel count (1 for
      * grayscale models, 3 for RGB). The arrays are copied.
      *
+     * @param mean the mean of each channel, subtracted from values in [0, 1]
+     * @param std the standard deviation of each channel, dividing the difference
+     * @return the normalisation
      * @throws IllegalArgumentException if the lengths differ or are not 1 or 3, a value is not finite,
      *     or a std is not positive
      */
@@ -69,17 +83,33 @@ public final class Normalization {
         return new Normalization(mean.clone(), std.clone());
     }
 
-    /** Number of channels, 1 or 3. */
+    /**
+     * Number of channels.
+     *
+     * @return 1 or 3 for {@link #of} and {@link #imageNet()}; the count given to {@link #none(int)}
+     */
     public int channels() {
         return mean.length;
     }
 
-    /** Mean of channel {@code c}. */
+    /**
+     * Mean of one channel.
+     *
+     * @param c the channel, in {@code [0, channels())}
+     * @return the mean subtracted from that channel's values in [0, 1]
+     * @throws IndexOutOfBoundsException if {@code c} is out of range
+     */
     public float mean(int c) {
         return mean[c];
     }
 
-    /** Standard deviation of channel {@code c}. */
+    /**
+     * Standard deviation of one channel.
+     *
+     * @param c the channel, in {@code [0, channels())}
+     * @return the positive divisor of that channel's values after the mean is subtracted
+     * @throws IndexOutOfBoundsException if {@code c} is out of range
+     */
     public float std(int c) {
         return std[c];
     }

@@ -15,8 +15,9 @@ import java.util.Objects;
  * ])(img)
  * }</pre>
  * Padding happens before normalisation, so padded pixels become {@code (0 - mean) / std}. When the
- * margin is odd, the extra zero goes right / below (torchvision's rule). Images larger than the
- * target are rejected. Immutable and thread-safe.
+ * margin is odd, the extra zero goes right / below (torchvision's rule). An image wider or taller
+ * than the target is rejected with an {@link IllegalArgumentException} naming both sizes.
+ * Immutable and thread-safe.
  */
 public final class PadTransform extends AbstractImageTransform {
     private final Normalization normalization;
@@ -26,20 +27,40 @@ public final class PadTransform extends AbstractImageTransform {
         this.normalization = normalization;
     }
 
-    /** Pads to a {@code size x size} square. */
+    /**
+     * Pads to a {@code size x size} square.
+     *
+     * @param size the output height and width in pixels
+     * @param normalization per-channel mean and std; its channel count (1 or 3) selects grayscale or
+     *     RGB input
+     * @return the transform
+     * @throws IllegalArgumentException if {@code size < 1}
+     * @throws ArithmeticException if the output would hold more than {@link Integer#MAX_VALUE} floats
+     */
     public static PadTransform of(int size, Normalization normalization) {
         return of(size, size, normalization);
     }
 
     /**
-     * Pads to {@code height x width}; the normalisation's channel count (1 or 3) selects grayscale or
-     * RGB input.
+     * Pads to {@code height x width}.
+     *
+     * @param height the output height in pixels
+     * @param width the output width in pixels
+     * @param normalization per-channel mean and std; its channel count (1 or 3) selects grayscale or
+     *     RGB input
+     * @return the transform
+     * @throws IllegalArgumentException if a size is not positive
+     * @throws ArithmeticException if the output would hold more than {@link Integer#MAX_VALUE} floats
      */
     public static PadTransform of(int height, int width, Normalization normalization) {
         return new PadTransform(height, width, Objects.requireNonNull(normalization, "normalization"));
     }
 
-    /** The normalisation applied after scaling to [0, 1]. */
+    /**
+     * The normalisation applied after scaling to [0, 1], padding included.
+     *
+     * @return the per-channel mean and std; its channel count is {@link #channels()}
+     */
     public Normalization normalization() {
         return normalization;
     }

@@ -13,8 +13,17 @@ public enum PixelLayout {
     HWC;
 
     /**
-     * Flat index of the value at channel {@code c}, row {@code y}, column {@code x} of an image of the
-     * given shape in this layout.
+     * Flat index of one value of an image in this layout. Nothing is checked: arguments out of range
+     * give a meaningless index, and {@code int} arithmetic wraps for images of more than
+     * {@link Integer#MAX_VALUE} values.
+     *
+     * @param c the channel, in {@code [0, channels)}
+     * @param y the row, in {@code [0, height)}
+     * @param x the column, in {@code [0, width)}
+     * @param channels channels of the image
+     * @param height rows of the image
+     * @param width columns of the image
+     * @return the index of the value from the image's first value, in {@code [0, channels * height * width)}
      */
     public int index(int c, int y, int x, int channels, int height, int width) {
         return switch (this) {

@@ -10,7 +10,13 @@ import java.util.Objects;
  * @param probability softmax probability of the class, in {@code [0, 1]}
  */
 public record Prediction(int classIndex, String label, float probability) {
-    /** Validates the components. */
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException if {@code classIndex} is negative or {@code probability} is
+     *     not in {@code [0, 1]} (NaN included)
+     * @throws NullPointerException if {@code label} is null
+     */
     public Prediction {
         if (classIndex < 0) {
             throw new IllegalArgumentException("classIndex must not be negative, got " + classIndex);

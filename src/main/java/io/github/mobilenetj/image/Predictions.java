@@ -4,11 +4,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** Turns a classifier's logits into its most probable classes. */
+/** Turns a classifier's logits into its most probable classes. Stateless and thread-safe. */
 public final class Predictions {
     private Predictions() {}
 
-    /** {@link #topK(float[], int, int, int, Labels)} over the whole array. */
+    /**
+     * {@link #topK(float[], int, int, int, Labels)} over the whole array: the logits of one image.
+     *
+     * @param logits one logit per class
+     * @param k number of classes wanted; more than {@code logits.length} returns all of them
+     * @param labels one name per logit
+     * @return {@code min(k, logits.length)} predictions, most probable first, in an unmodifiable list
+     * @throws IllegalArgumentException if {@code k < 1}, {@code logits} is empty, a logit is NaN or
+     *     infinite, or {@code labels} does not have exactly {@code logits.length} names
+     */
     public static List<Prediction> topK(float[] logits, int k, Labels labels) {
         Objects.requireNonNull(logits, "logits");
         return topK(logits, 0, logits.length, k, labels);
@@ -19,9 +28,17 @@ public final class Predictions {
      * probable first, with softmax probabilities. Equal logits are ordered by lower class index.
      *
      * <p>The softmax subtracts the maximum logit and works in double, so large logits neither
-     * overflow nor lose the small classes; probabilities are rounded to float at the end.
+     * overflow nor lose the small classes; probabilities are rounded to float at the end. Takes
+     * {@code O(count * k)} time; allocates nothing beyond the result and temporaries of {@code k}
+     * elements.
      *
+     * @param logits an array holding the logits, e.g. those of a whole batch
+     * @param offset index in {@code logits} of the first logit of the image
+     * @param count number of logits, the model's class count
      * @param k number of classes wanted; more than {@code count} returns all of them
+     * @param labels one name per logit
+     * @return {@code min(k, count)} predictions, most probable first, in an unmodifiable list; class
+     *     index {@code i} is the logit {@code logits[offset + i]}
      * @throws IllegalArgumentException if {@code k < 1}, {@code count < 1}, a logit is NaN or
      *     infinite, or {@code labels} does not have exactly {@code count} names
      * @throws IndexOutOfBoundsException if the range does not fit in {@code logits}

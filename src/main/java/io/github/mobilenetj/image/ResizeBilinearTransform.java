@@ -23,20 +23,40 @@ public final class ResizeBilinearTransform extends AbstractImageTransform {
         this.normalization = normalization;
     }
 
-    /** Resizes to a {@code size x size} square. */
+    /**
+     * Resizes to a {@code size x size} square.
+     *
+     * @param size the output height and width in pixels
+     * @param normalization per-channel mean and std; its channel count (1 or 3) selects grayscale or
+     *     RGB input
+     * @return the transform
+     * @throws IllegalArgumentException if {@code size < 1}
+     * @throws ArithmeticException if the output would hold more than {@link Integer#MAX_VALUE} floats
+     */
     public static ResizeBilinearTransform of(int size, Normalization normalization) {
         return of(size, size, normalization);
     }
 
     /**
-     * Resizes to {@code height x width}; the normalisation's channel count (1 or 3) selects grayscale
-     * or RGB input.
+     * Resizes to {@code height x width}.
+     *
+     * @param height the output height in pixels
+     * @param width the output width in pixels
+     * @param normalization per-channel mean and std; its channel count (1 or 3) selects grayscale or
+     *     RGB input
+     * @return the transform
+     * @throws IllegalArgumentException if a size is not positive
+     * @throws ArithmeticException if the output would hold more than {@link Integer#MAX_VALUE} floats
      */
     public static ResizeBilinearTransform of(int height, int width, Normalization normalization) {
         return new ResizeBilinearTransform(height, width, Objects.requireNonNull(normalization, "normalization"));
     }
 
-    /** The normalisation applied after interpolation. */
+    /**
+     * The normalisation applied after interpolation.
+     *
+     * @return the per-channel mean and std; its channel count is {@link #channels()}
+     */
     public Normalization normalization() {
         return normalization;
     }

@@ -14,13 +14,14 @@
  * All write into a caller-provided {@code float[]}, {@link java.nio.FloatBuffer} or
  * {@link java.lang.foreign.MemorySegment} in CHW or HWC {@link io.github.mobilenetj.image.PixelLayout}.
  * {@link io.github.mobilenetj.image.ImageFiles} decodes files with clear errors for corrupt, truncated
- * and unsupported (e.g. CMYK) images.
+ * and unsupported (e.g. CMYK) images. Transforms, normalisations, labels and predictions are
+ * immutable and thread-safe. The methods and factories of this package throw
+ * {@link java.lang.NullPointerException} for a null argument.
  *
- * <pre>{@code
- * ImageTransform transform = ImageNetTransform.standard();
- * float[] input = transform.apply(Path.of("cat.jpg"));           // 3 x 224 x 224, CHW
- * float[] logits = model.run(input);
- * List<Prediction> top5 = Predictions.topK(logits, 5, Labels.imageNet());
- * }</pre>
+ * <p>With a model of {@link io.github.mobilenetj.model}, its own preprocessing and labels apply:
+ *
+ * {@snippet class=io.github.mobilenetj.examples.Snippets region=steps}
+ *
+ * {@snippet class=io.github.mobilenetj.examples.Snippets region=labels}
  */
 package io.github.mobilenetj.image;

@@ -1,326 +1,585 @@
 package io.github.mobilenetj.model;
 
-import io.github.mobilenetj.dnnl.DataType;
 import io.github.mobilenetj.dnnl.Dnnl;
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.image.ImageTransform;
 import io.github.mobilenetj.image.Labels;
+import io.github.mobilenetj.image.PixelLayout;
+import io.github.mobilenetj.io.DType;
 import io.github.mobilenetj.io.SafetensorsFile;
-import io.github.mobilenetj.nn.Activation;
-import io.github.mobilenetj.nn.BatchNorm;
-import io.github.mobilenetj.nn.CompiledNetwork;
-import io.github.mobilenetj.nn.Conv2d;
-import io.github.mobilenetj.nn.GlobalAvgPool;
-import io.github.mobilenetj.nn.Layer;
-import io.github.mobilenetj.nn.Layout;
-import io.github.mobilenetj.nn.Linear;
-import io.github.mobilenetj.nn.Sequential;
+import io.github.mobilenetj.nn.Network;
+import io.github.mobilenetj.nn.ParameterStore;
 import io.github.mobilenetj.nn.Shape;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * MobileNetV1 (Howard et al. 2017) compiled to oneDNN primitives.
+ * MobileNetV1 (Howard et al. 2017) compiled to oneDNN primitives: the model a program builds once
+ * and shares, and the factory of the {@link Session}s that run it.
  *
- * <pre>{@code
- * try (MobileNetV1 model = MobileNetV1.builder().widthMultiplier(0.75).resolution(192).classes(1000)
- *         .weights(Path.of("mobilenet_v1.safetensors")).build();
- *      Session session = model.newSession()) {
- *     float[] logits = session.run(image);   // one 3x192x192 NCHW image
- * }
- * }</pre>
+ * {@snippet class=io.github.mobilenetj.examples.Snippets region=classify}
  *
- * <p><b>Thread safety:</b> a built model is immutable and thread-safe; share one across threads.
- * It holds the BatchNorm-folded weights, reordered once into the layouts oneDNN chose, and the
- * primitives. Each thread runs inference through its own {@link Session}. {@link #close()} frees
- * the native memory and refuses while sessions are still open.
+ * <p><b>Building.</b> {@link #load(Path)} builds the model a weights file describes;
+ * {@link #builder()} sets the paper's hyper-parameters ({@code widthMultiplier(0.75).resolution(192)})
+ * and how the model runs ({@code threads}, {@code maxBatchSize}, {@code precision}), then
+ * {@link Builder#load(Path)} reads a weights file, {@link Builder#fashionMnist()} takes the bundled
+ * model, and {@link Builder#build()} makes seeded random weights (for benchmarks and tests). Files
+ * are safetensors state_dicts of the reference PyTorch model or of timm's {@code mobilenetv1_100},
+ * optionally self-describing through their metadata.
+ *
+ * <p><b>Thread safety.</b> A model is immutable and thread-safe. Each thread that runs inference
+ * opens its own {@link Session} (cheap: it holds only activation buffers). The weights (BatchNorm
+ * folded, reordered once into the layouts oneDNN chose) are shared by every session.
+ *
+ * <p><b>Memory.</b> The model holds its weights in native memory (about 4 bytes per parameter at
+ * FP32, {@link #parameterBytes()}), once per distinct weight layout oneDNN picks, plus the
+ * primitives of one network per batch size and thread count used (compiled on first use, a few
+ * hundred KB each, sharing the weights). Each session holds its activation buffers, sized for the
+ * largest batch it has run ({@link Session#workspaceBytes()}).
+ *
+ * <p><b>Lifecycle.</b> {@link #close()} closes every session still open (a session that is in
+ * the middle of a run finishes that run first), then frees the networks, the weights and the
+ * engine; sessions of a closed model throw {@link IllegalStateException}. So a server can shut down
+ * by closing the model alone. A model or session that becomes unreachable without being closed is
+ * freed by a {@link Cleaner}, with a warning in the log.
  */
 public final class MobileNetV1 implements AutoCloseable {
 
+    /** Class-path location of the bundled Fashion-MNIST model (see train/README.md). */
+    static final String FASHION_MNIST_RESOURCE = "/io/github/mobilenetj/model/fashion-mnist-mobilenet_v1.safetensors";
+
     private final ModelConfig config;
+    private final Precision precision;
+    private final int threads;
     private final Labels labels;
     private final ImageTransform preprocessing;
-    private final Sequential network;
-    private final Engine engine;
-    private final DataType dataType;
-    /** OpenMP threads of sessions opened with {@link #newSession()}. */
-    private final int threads;
-    /** Networks compiled on first use, by batch size and thread count. */
-    private final Map<Long, CompiledNetwork> compiled = new HashMap<>();
-    private boolean closed;
-    private int openSessions;
+    private final ModelState state;
+    private final Cleaner.Cleanable cleanable;
 
-    private MobileNetV1(ModelConfig config, Weights weights, DataType dataType, Labels labels, ImageTransform preprocessing,
-            int threads) {
+    private MobileNetV1(ModelConfig config, Precision precision, int threads, Labels labels, ImageTransform preprocessing,
+            StateDict dict, Naming naming) {
         this.config = config;
+        this.precision = precision;
         this.threads = threads;
         this.labels = labels;
         this.preprocessing = preprocessing;
-        this.dataType = dataType;
-        this.network = new Sequential(layers(config, weights));
-        this.network.outputShape(inputShape(1));
-        this.engine = Engine.cpu();
+        Architecture architecture = Architecture.of(config);
+        architecture.checkWorkspace(config.maxBatchSize());
+        String description = String.format(Locale.ROOT, "MobileNetV1 α %s %dx%d (%d classes, %s)", config.widthMultiplier(),
+                config.resolution(), config.resolution(), config.classes(), precision);
+        Engine engine = Engine.cpu();
+        ParameterStore store = new ParameterStore(engine);
+        ModelState created = new ModelState(description, engine, store, architecture.layers(),
+                new Shape(1, config.inChannels(), config.resolution(), config.resolution()), config.inputLayout(),
+                computeType(precision));
         try {
-            compiledFor(1, threads);
+            ParameterLoader.load(dict, architecture, naming, store);
+            created.network(1, threads); // fails here, not on the first run, if oneDNN cannot run this model
         } catch (RuntimeException | Error e) {
-            engine.close();
+            try {
+                created.close("building it failed");
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
+        this.state = created;
+        this.cleanable = ModelState.CLEANER.register(this, created);
     }
 
+    private static DType computeType(Precision precision) {
+        return switch (precision) {
+            case FP32 -> DType.F32;
+            case BF16 -> DType.BF16;
+            case INT8 -> throw new UnsupportedOperationException("INT8 needs a quantized model (not built here yet)");
+        };
+    }
+
+    /**
+     * A builder with the paper's defaults: α 1.0, 224x224 RGB, 1000 classes, ReLU, FP32.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Class-path location of the bundled Fashion-MNIST model (see train/README.md). */
-    public static final String FASHION_MNIST_RESOURCE = "/io/github/mobilenetj/model/fashion-mnist-mobilenet_v1.safetensors";
-
     /**
-     * The bundled MobileNetV1 trained by this project on Fashion-MNIST (1-channel images, 10
-     * classes), with its labels and preprocessing, for batches of up to {@code maxBatchSize}.
-     */
-    public static MobileNetV1 fashionMnist(int maxBatchSize) throws IOException {
-        // SafetensorsFile maps a file; a resource inside a jar has none, so it goes through a temporary copy.
-        Path copy = Files.createTempFile("mobilenetj-fashion-mnist", ".safetensors");
-        try {
-            try (InputStream in = MobileNetV1.class.getResourceAsStream(FASHION_MNIST_RESOURCE)) {
-                if (in == null) {
-                    throw new IOException("the bundled model " + FASHION_MNIST_RESOURCE + " is missing from the class path");
-                }
-                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return load(copy, maxBatchSize);
-        } finally {
-            Files.deleteIfExists(copy);
-        }
-    }
-
-    /** Builds the model a self-describing weights file describes, for batches of one image. */
-    public static MobileNetV1 load(Path file) throws IOException {
-        return load(file, 1);
-    }
-
-    /**
-     * Builds the model a self-describing weights file describes: its architecture, class labels
-     * and preprocessing come from the file's metadata (see {@link ModelMetadata}).
+     * Builds the model a weights file describes, with the default settings of {@link #builder()}
+     * for what the file does not say: see {@link Builder#load(Path)}.
      *
-     * @throws IllegalArgumentException when the metadata is missing or does not match the tensors
+     * @param file a safetensors state_dict
+     * @return the model, to be closed by the caller
+     * @throws IOException if the file cannot be read or is not a valid safetensors file
+     * @throws IllegalArgumentException listing every tensor that does not fit the model
      */
-    public static MobileNetV1 load(Path file, int maxBatchSize) throws IOException {
-        Objects.requireNonNull(file, "file");
-        try (SafetensorsFile st = SafetensorsFile.open(file)) {
-            ModelMetadata meta = ModelMetadata.parse(st.metadata(), file.toString(), maxBatchSize);
-            Weights weights = Weights.from(st, meta.config());
-            return new MobileNetV1(meta.config(), weights, DataType.F32, meta.labels(), meta.preprocessing(), Dnnl.threads());
-        }
-    }
-
-    /** The layers with BatchNorm folded into each convolution and the activation fused. */
-    static List<Layer> layers(ModelConfig config, Weights w) {
-        List<Layer> layers = new ArrayList<>();
-        Activation act = config.activation();
-        for (Architecture.Block block : Architecture.blocks()) {
-            int in = Architecture.inChannels(block, config);
-            int out = config.channels(block.outBase());
-            String p = "model." + block.index() + ".";
-            if (block.depthwiseSeparable()) {
-                layers.add(Conv2d.depthwise(in, 3).stride(block.stride()).padding(1).weights(w.values(p + "0.weight")).build()
-                        .foldBatchNorm(batchNorm(w, p + "1.", config)).withActivation(act));
-                layers.add(Conv2d.pointwise(in, out).weights(w.values(p + "3.weight")).build()
-                        .foldBatchNorm(batchNorm(w, p + "4.", config)).withActivation(act));
-            } else {
-                layers.add(Conv2d.builder(in, out).kernel(3).stride(block.stride()).padding(1)
-                        .weights(w.values(p + "0.weight")).build()
-                        .foldBatchNorm(batchNorm(w, p + "1.", config)).withActivation(act));
-            }
-        }
-        layers.add(new GlobalAvgPool());
-        layers.add(new Linear(config.channels(Architecture.FEATURES), config.classes(), w.values("fc.weight"),
-                w.values("fc.bias")));
-        return layers;
-    }
-
-    private static BatchNorm batchNorm(Weights w, String prefix, ModelConfig config) {
-        return new BatchNorm(w.values(prefix + "weight"), w.values(prefix + "bias"), w.values(prefix + "running_mean"),
-                w.values(prefix + "running_var"), config.batchNormEpsilon());
-    }
-
-    Shape inputShape(int batch) {
-        return new Shape(batch, config.inChannels(), config.resolution(), config.resolution());
-    }
-
-    /** The network for {@code batch} images on {@code threadCount} threads, compiled on first use. */
-    synchronized CompiledNetwork compiledFor(int batch, int threadCount) {
-        if (closed) {
-            throw new IllegalStateException("model is closed");
-        }
-        if (batch < 1 || batch > config.maxBatchSize()) {
-            throw new IllegalArgumentException("batch size " + batch + " is outside 1.." + config.maxBatchSize()
-                    + " (set maxBatchSize on the builder)");
-        }
-        return compiled.computeIfAbsent(((long) batch << 32) | threadCount,
-                key -> network.compile(engine, inputShape(batch), config.inputLayout(), Layout.NCHW, dataType, threadCount));
-    }
-
-    /** A session running on the model's thread count ({@link Builder#threads(int)}). */
-    public Session newSession() {
-        return new Session(this, threads);
-    }
-
-    synchronized void sessionOpened() {
-        if (closed) {
-            throw new IllegalStateException("model is closed");
-        }
-        openSessions++;
-    }
-
-    synchronized void sessionClosed() {
-        openSessions--;
+    public static MobileNetV1 load(Path file) throws IOException {
+        return builder().load(file);
     }
 
     /**
-     * A session whose runs use {@code threadCount} OpenMP threads. oneDNN fixes the thread count
-     * when it creates primitives, so a count other than the model's compiles its own primitives
-     * on the session's first run of each batch size.
+     * The bundled MobileNetV1 this project trained on Fashion-MNIST (1-channel 28x28 images padded
+     * to 32x32, 10 classes), with its labels and preprocessing: see {@link Builder#fashionMnist()}.
+     *
+     * @return the model, to be closed by the caller
+     */
+    public static MobileNetV1 fashionMnist() {
+        return builder().fashionMnist();
+    }
+
+    /**
+     * A new session running on the model's thread count ({@link #threads()}).
+     *
+     * @return the session, to be closed by the caller (or by {@link #close()})
+     * @throws IllegalStateException if the model is closed
+     */
+    public Session newSession() {
+        return newSession(threads);
+    }
+
+    /**
+     * A new session whose runs use {@code threadCount} OpenMP threads. oneDNN fixes the thread count
+     * when it creates primitives, so a count other than the model's compiles its own networks on
+     * the session's first run of each batch size (sharing the model's weights).
+     *
+     * @param threadCount OpenMP threads per run
+     * @return the session, to be closed by the caller (or by {@link #close()})
+     * @throws IllegalArgumentException unless {@code 1 <= threadCount <= }{@link #maxThreads()}
+     * @throws IllegalStateException if the model is closed
      */
     public Session newSession(int threadCount) {
-        if (threadCount <= 0) {
-            throw new IllegalArgumentException("threads must be positive, got " + threadCount);
+        checkThreads(threadCount);
+        return new Session(this, new SessionState(state, threadCount, config.maxBatchSize()));
+    }
+
+    /**
+     * The largest thread count a session may use: the processors this JVM may use
+     * ({@link Runtime#availableProcessors()}, which honours container CPU limits). oneDNN gains
+     * nothing from more threads than cores, and an OpenMP runtime refused a thread by the system
+     * ends the process, so larger counts are refused up front.
+     *
+     * @return the number of processors available to this JVM
+     */
+    public static int maxThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    static void checkThreads(int threadCount) {
+        if (threadCount < 1 || threadCount > maxThreads()) {
+            throw new IllegalArgumentException("threads must be in 1.." + maxThreads()
+                    + " (the processors available to this JVM), got " + threadCount);
         }
-        return new Session(this, threadCount);
     }
 
-    /** OpenMP threads of sessions opened with {@link #newSession()}. */
-    public int threads() {
-        return threads;
+    ModelState state() {
+        return state;
     }
 
+    /**
+     * The architecture and input format.
+     *
+     * @return this model's configuration
+     */
     public ModelConfig config() {
         return config;
     }
 
-    /** Class names: from the weights file's metadata, else ImageNet's for 1000 classes, else "class i". */
+    /**
+     * The number format the model computes in.
+     *
+     * @return the precision it was built with
+     */
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * OpenMP threads of sessions opened with {@link #newSession()}.
+     *
+     * @return the model's default thread count
+     */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Class names: from the weights file's metadata, else ImageNet's for 1000 classes, else "class i".
+     *
+     * @return one label per logit
+     */
     public Labels labels() {
         return labels;
     }
 
-    /** How images become this model's input: from the weights file's metadata, else torchvision's ImageNet transform. */
+    /**
+     * How images become this model's input: from the weights file's metadata, else torchvision's
+     * ImageNet evaluation transform scaled to the model's resolution.
+     *
+     * @return the transform from a decoded image to this model's input
+     * @throws UnsupportedOperationException for a model whose input is not a 1- or 3-channel image
+     */
     public ImageTransform preprocessing() {
+        if (preprocessing == null) {
+            throw new UnsupportedOperationException("a model with " + config.inChannels()
+                    + " input channels has no image preprocessing; pass it float tensors");
+        }
         return preprocessing;
     }
 
-    /** The element type the network computes in (F32). */
-    public DataType dataType() {
-        return dataType;
+    /**
+     * One image as this model's input: {@link #preprocessing()} applied in the model's input
+     * layout, {@link ModelConfig#imageSize()} floats.
+     *
+     * @param image a decoded RGB or grayscale image of any size
+     * @return a new array holding the model's input for it
+     * @throws IllegalArgumentException if the image's colour model is unsupported (e.g. CMYK)
+     * @throws UnsupportedOperationException if the model has no image preprocessing
+     */
+    public float[] preprocess(BufferedImage image) {
+        return preprocessing().apply(Objects.requireNonNull(image, "image"), config.inputLayout());
     }
 
-    /** The per-module table with parameter and multiply-add counts. */
+    /**
+     * The per-layer table with parameter and multiply-add counts, for one image.
+     *
+     * @return the summary of this model's configuration
+     */
     public Summary summary() {
         return Summary.of(config);
     }
 
-    /** The primitives of the batch-1 network and the implementations oneDNN chose. */
-    public List<CompiledNetwork.PrimitiveInfo> primitives() {
-        return compiledFor(1, threads).primitives();
-    }
-
-    /** Floats in one input image: channels x resolution x resolution. */
-    public int imageSize() {
-        return config.inChannels() * config.resolution() * config.resolution();
+    /**
+     * The primitives of the batch-1 network at the model's thread count and the implementations
+     * oneDNN chose for them on this CPU (e.g. {@code brgconv_1x1:avx512_core}, or {@code gemm:ref}
+     * where it has only a reference kernel).
+     *
+     * @return one entry per primitive, in execution order
+     * @throws IllegalStateException if the model is closed
+     */
+    public List<Kernel> kernels() {
+        Network network = state.network(1, threads);
+        return network.primitives().stream()
+                .map(p -> new Kernel(p.label(), p.operation(), p.implementation(), p.reorder())).toList();
     }
 
     /**
-     * Frees primitives and weights; a second call does nothing.
+     * Native bytes held for the weights, in every layout in use.
      *
-     * @throws IllegalStateException while sessions of this model are open
+     * @return the bytes, 0 once the model is closed
      */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        if (openSessions > 0) {
-            throw new IllegalStateException(openSessions + " session(s) of this model are still open; close them first");
-        }
-        for (CompiledNetwork c : compiled.values()) {
-            c.close();
-        }
-        closed = true;
-        engine.close();
+    public long parameterBytes() {
+        return state.parameterBytes();
     }
 
-    /** Configures a {@link MobileNetV1}; defaults are the paper's α 1.0, 224, 1000 classes. */
+    /**
+     * Sessions opened and not yet closed.
+     *
+     * @return the number of open sessions
+     */
+    public int openSessions() {
+        return state.openSessions();
+    }
+
+    /**
+     * Whether {@link #close()} has been called (or the cleaner freed the model).
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return state.isClosed();
+    }
+
+    /**
+     * Closes every open session, waiting for any run in progress to finish, then frees the
+     * networks, weights and engine. A second call does nothing; a concurrent call returns once
+     * everything is freed.
+     */
+    @Override
+    public void close() {
+        state.close("");
+        cleanable.clean();
+    }
+
+    /**
+     * A description such as {@code MobileNetV1 α 1.0 224x224 (1000 classes, FP32)}.
+     *
+     * @return the description
+     */
+    @Override
+    public String toString() {
+        return state.description();
+    }
+
+    /**
+     * Configures a {@link MobileNetV1}. Settings left unset come from the weights file's metadata
+     * or tensors where there is a file, else from the paper's defaults.
+     */
     public static final class Builder {
-        private double widthMultiplier = 1.0;
-        private int resolution = 224;
-        private int classes = 1000;
-        private int inChannels = 3;
-        private Activation activation = Activation.RELU;
-        private double batchNormEpsilon = BatchNorm.PYTORCH_EPSILON;
-        private Layout inputLayout = Layout.NCHW;
+        private Double widthMultiplier;
+        private Integer resolution;
+        private Integer classes;
+        private Integer inChannels;
+        private Activation activation;
+        private Double batchNormEpsilon;
+        private PixelLayout inputLayout = PixelLayout.CHW;
         private int maxBatchSize = 1;
-        private Weights weights;
-        private Path weightsFile;
-        private long seed = 42;
         private int threads;
+        private Precision precision = Precision.FP32;
+        private long seed = 42;
 
         private Builder() {
         }
 
-        /** The paper's α: channels of every layer scale to {@code (int) (c * α)}. */
-        public Builder widthMultiplier(double alpha) { widthMultiplier = alpha; return this; }
-        /** Input height and width. */
-        public Builder resolution(int pixels) { resolution = pixels; return this; }
-        public Builder classes(int count) { classes = count; return this; }
-        /** Image channels: 3 for RGB (default), 1 for grayscale. */
-        public Builder inChannels(int count) { inChannels = count; return this; }
-        /** {@link Activation#RELU} (PyTorch reference, default) or {@link Activation#RELU6} (TensorFlow/Keras). */
-        public Builder activation(Activation a) { activation = Objects.requireNonNull(a, "activation"); return this; }
-        /** BatchNorm ε: 1e-5 (PyTorch, default) or 1e-3 (TensorFlow). */
-        public Builder batchNormEpsilon(double eps) { batchNormEpsilon = eps; return this; }
-        public Builder inputLayout(Layout layout) { inputLayout = Objects.requireNonNull(layout, "layout"); return this; }
-        public Builder maxBatchSize(int size) { maxBatchSize = size; return this; }
-        /** Weights already in memory; they must match the configuration. */
-        public Builder weights(Weights w) { weights = Objects.requireNonNull(w, "weights"); weightsFile = null; return this; }
-        /** A safetensors state_dict to load at build time. */
-        public Builder weights(Path file) { weightsFile = Objects.requireNonNull(file, "file"); weights = null; return this; }
         /**
-         * OpenMP threads per inference for {@link MobileNetV1#newSession()}; by default the
-         * building thread's OpenMP setting (OMP_NUM_THREADS, else the number of cores).
+         * The paper's α: every layer has {@code (int) (channels * α)} channels. Default 1.0.
+         *
+         * @param alpha in (0, {@value ModelConfig#MAX_WIDTH_MULTIPLIER}], at least 1/32
+         * @return this builder
+         */
+        public Builder widthMultiplier(double alpha) {
+            widthMultiplier = alpha;
+            return this;
+        }
+
+        /**
+         * Input height and width in pixels. Default: the file's metadata, else 224.
+         *
+         * @param pixels in 1..{@value ModelConfig#MAX_RESOLUTION}
+         * @return this builder
+         */
+        public Builder resolution(int pixels) {
+            resolution = pixels;
+            return this;
+        }
+
+        /**
+         * Outputs of the classifier. Default: from the weights, else 1000.
+         *
+         * @param count in 1..{@value ModelConfig#MAX_CLASSES}
+         * @return this builder
+         */
+        public Builder classes(int count) {
+            classes = count;
+            return this;
+        }
+
+        /**
+         * Image channels: 3 for RGB, 1 for grayscale. Default: from the weights, else 3.
+         *
+         * @param count in 1..{@value ModelConfig#MAX_IN_CHANNELS}
+         * @return this builder
+         */
+        public Builder inChannels(int count) {
+            inChannels = count;
+            return this;
+        }
+
+        /**
+         * The activation after every convolution. Default: the file's metadata, else ReLU6 for timm's
+         * tensor names, else ReLU.
+         *
+         * @param a the activation
+         * @return this builder
+         */
+        public Builder activation(Activation a) {
+            activation = Objects.requireNonNull(a, "activation");
+            return this;
+        }
+
+        /**
+         * BatchNorm ε. Default: the file's metadata, else 1e-5 (PyTorch; TensorFlow uses 1e-3).
+         *
+         * @param eps in [0, 1]
+         * @return this builder
+         */
+        public Builder batchNormEpsilon(double eps) {
+            batchNormEpsilon = eps;
+            return this;
+        }
+
+        /**
+         * How callers lay out each input image. Default {@link PixelLayout#CHW}, as PyTorch.
+         *
+         * @param layout CHW or HWC
+         * @return this builder
+         */
+        public Builder inputLayout(PixelLayout layout) {
+            inputLayout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /**
+         * The largest batch a session accepts. Default 1.
+         *
+         * @param size in 1..{@value ModelConfig#MAX_BATCH_SIZE}, within the activation memory limit
+         * @return this builder
+         */
+        public Builder maxBatchSize(int size) {
+            maxBatchSize = size;
+            return this;
+        }
+
+        /**
+         * OpenMP threads per inference for {@link MobileNetV1#newSession()}, at most
+         * {@link MobileNetV1#maxThreads()}. Default: the building thread's OpenMP setting
+         * ({@code OMP_NUM_THREADS}, else the processors available), capped likewise.
+         *
+         * @param count in 1..{@link MobileNetV1#maxThreads()}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code count} is out of that range
          */
         public Builder threads(int count) {
-            if (count <= 0) {
-                throw new IllegalArgumentException("threads must be positive, got " + count);
-            }
+            checkThreads(count);
             threads = count;
             return this;
         }
 
-        /** Seeded random weights (the default when no weights are given). */
-        public Builder randomWeights(long randomSeed) { seed = randomSeed; weights = null; weightsFile = null; return this; }
+        /**
+         * The number format to compute in. Default {@link Precision#FP32}.
+         *
+         * @param p the precision
+         * @return this builder
+         */
+        public Builder precision(Precision p) {
+            precision = Objects.requireNonNull(p, "precision");
+            return this;
+        }
 
+        /**
+         * The seed of {@link #build()}'s random weights. Default 42.
+         *
+         * @param randomSeed any value; the same seed gives the same weights on every JVM
+         * @return this builder
+         */
+        public Builder seed(long randomSeed) {
+            seed = randomSeed;
+            return this;
+        }
+
+        /**
+         * The configuration these settings give when there is no weights file.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming a setting out of its range
+         */
         public ModelConfig config() {
-            return new ModelConfig(widthMultiplier, resolution, classes, inChannels, activation, batchNormEpsilon,
+            return new ModelConfig(widthMultiplier == null ? 1.0 : widthMultiplier, resolution == null ? 224 : resolution,
+                    classes == null ? 1000 : classes, inChannels == null ? 3 : inChannels,
+                    activation == null ? Activation.RELU : activation, batchNormEpsilon == null ? 1e-5 : batchNormEpsilon,
                     inputLayout, maxBatchSize);
         }
 
-        /** Loads or creates the weights, folds BatchNorm and compiles the batch-1 network. */
-        public MobileNetV1 build() throws IOException {
+        /**
+         * A model with seeded random weights (He-initialised, realistic BatchNorm statistics): for
+         * benchmarks, tests and demos; its predictions mean nothing.
+         *
+         * @return the model, to be closed by the caller
+         * @throws IllegalArgumentException naming a setting out of its range
+         * @throws UnsupportedOperationException if this CPU cannot run the precision
+         */
+        public MobileNetV1 build() {
             ModelConfig config = config();
-            Weights w = weights != null ? weights
-                    : weightsFile != null ? Weights.load(weightsFile, config)
-                    : Weights.random(config, seed);
-            w.requireShapesOf(config);
-            return new MobileNetV1(config, w, DataType.F32, ModelMetadata.defaultLabels(config.classes()),
-                    ModelMetadata.defaultPreprocessing(config), threads > 0 ? threads : Dnnl.threads());
+            Weights weights = Weights.random(config, seed);
+            return new MobileNetV1(config, precision, threads(), Metadata.defaultLabels(config.classes()),
+                    Metadata.defaultPreprocessing(config), weights, Naming.REFERENCE);
+        }
+
+        /**
+         * A model from a safetensors weights file: a state_dict of the reference PyTorch
+         * MobileNetV1 or of timm's {@code mobilenetv1_100} (names detected), in F32, F16, BF16 or
+         * F64. Settings come, in order, from this builder, from the file's metadata (see
+         * {@code train/README.md}), from the tensors' shapes (α, classes and input channels), and
+         * from the defaults. Every tensor is checked against the model before any is loaded; the
+         * error lists every missing, unexpected, mis-shaped and non-float tensor, and a NaN or
+         * infinite weight is refused, naming the tensor and index.
+         *
+         * @param file a safetensors state_dict
+         * @return the model, to be closed by the caller
+         * @throws IOException if the file cannot be read or is not a valid safetensors file
+         * @throws IllegalArgumentException if the file does not fit the model, naming what does not
+         */
+        public MobileNetV1 load(Path file) throws IOException {
+            Objects.requireNonNull(file, "file");
+            try (SafetensorsFile st = SafetensorsFile.open(file)) {
+                return from(StateDict.of(st, file.toString()));
+            }
+        }
+
+        /**
+         * The bundled MobileNetV1 this project trained on Fashion-MNIST (see train/README.md), with
+         * this builder's run settings ({@link #threads}, {@link #maxBatchSize}, {@link #precision}).
+         *
+         * @return the model, to be closed by the caller
+         * @throws java.io.UncheckedIOException if the bundled file cannot be copied out of the jar
+         */
+        public MobileNetV1 fashionMnist() {
+            // SafetensorsFile maps a file; a resource inside a jar has none, so it goes through a temporary copy.
+            try {
+                Path copy = Files.createTempFile("mobilenetj-fashion-mnist", ".safetensors");
+                try {
+                    try (InputStream in = MobileNetV1.class.getResourceAsStream(FASHION_MNIST_RESOURCE)) {
+                        if (in == null) {
+                            throw new IllegalStateException("the bundled model " + FASHION_MNIST_RESOURCE
+                                    + " is missing from the class path");
+                        }
+                        Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    return load(copy);
+                } finally {
+                    Files.deleteIfExists(copy);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read the bundled Fashion-MNIST model: " + e.getMessage(), e);
+            }
+        }
+
+        MobileNetV1 from(StateDict dict) {
+            Metadata meta = Metadata.parse(dict.metadata(), dict.source());
+            Naming naming = Naming.detect(dict.names());
+            // α, classes and input channels: set, else metadata, else read off the tensors' shapes.
+            long[] fc = dict.contains(naming.name("fc.weight")) ? dict.shape(naming.name("fc.weight")) : null;
+            long[] stem = dict.contains(naming.name("model.0.0.weight")) ? dict.shape(naming.name("model.0.0.weight")) : null;
+            double alpha = first(widthMultiplier, meta.widthMultiplier(),
+                    fc != null && fc.length == 2 ? (Double) (fc[1] / (double) Architecture.FEATURES) : null, 1.0);
+            int classCount = first(classes, meta.classes(),
+                    fc != null && fc.length == 2 && fc[0] <= ModelConfig.MAX_CLASSES ? (Integer) (int) fc[0] : null, 1000);
+            int channels = first(inChannels, meta.inChannels(),
+                    stem != null && stem.length == 4 && stem[1] <= ModelConfig.MAX_IN_CHANNELS ? (Integer) (int) stem[1] : null, 3);
+            ModelConfig config;
+            try {
+                config = new ModelConfig(alpha, first(resolution, meta.resolution(), null, 224), classCount, channels,
+                        first(activation, meta.activation(), naming.activation(), Activation.RELU),
+                        first(batchNormEpsilon, meta.batchNormEpsilon(), null, 1e-5), inputLayout, maxBatchSize);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(dict.source() + ": " + e.getMessage(), e);
+            }
+            // The classifier's shape is checked before labels are made for that many classes.
+            ParameterLoader.check(dict, Architecture.of(config), naming);
+            return new MobileNetV1(config, precision, threads(), meta.labels(config.classes()), meta.preprocessing(config),
+                    dict, naming);
+        }
+
+        private int threads() {
+            return threads > 0 ? threads : Math.min(Dnnl.threads(), maxThreads());
+        }
+
+        @SafeVarargs
+        private static <T> T first(T... candidates) {
+            for (T c : candidates) {
+                if (c != null) {
+                    return c;
+                }
+            }
+            throw new IllegalStateException("no default");
         }
     }
 }

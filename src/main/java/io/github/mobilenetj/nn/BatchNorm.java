@@ -1,10 +1,13 @@
 package io.github.mobilenetj.nn;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
  * Inference-mode batch normalization statistics: y = (x - mean) / sqrt(variance + epsilon) * gamma + beta.
- * Never run as a layer: {@link Conv2d#foldBatchNorm(BatchNorm)} folds it into the convolution once.
+ * Never run as a layer: {@link #foldInto} folds it into the preceding convolution's weights and bias
+ * once, when the parameters are loaded.
  */
 public record BatchNorm(float[] gamma, float[] beta, float[] mean, float[] variance, double epsilon) {
 
@@ -61,8 +64,44 @@ public record BatchNorm(float[] gamma, float[] beta, float[] mean, float[] varia
         return gamma.length;
     }
 
-    /** gamma / sqrt(variance + epsilon) of channel {@code c}, in double precision. */
-    double scale(int c) {
-        return gamma[c] / Math.sqrt((double) variance[c] + epsilon);
+    /**
+     * Folds these statistics into a convolution, in place and in double precision:
+     * {@code w' = w * s}, {@code b' = beta + (b - mean) * s} with {@code s = gamma / sqrt(var + eps)}.
+     *
+     * @param weights the convolution's float32 weights, {@code channels()} filters of equal size back
+     *        to back ({@code [out][in / groups][kh][kw]}); rewritten in place
+     * @param bias {@code channels()} float32 values: the convolution's own bias (zeros if it has none)
+     *        on entry, the folded bias on return
+     * @throws IllegalArgumentException if a folded value is not finite (naming the channel), or the
+     *         sizes do not fit
+     */
+    public void foldInto(MemorySegment weights, MemorySegment bias) {
+        int c = channels();
+        long floats = weights.byteSize() / Float.BYTES;
+        if (floats % c != 0 || weights.byteSize() % Float.BYTES != 0) {
+            throw new IllegalArgumentException("weights of " + weights.byteSize() + " bytes are not " + c
+                    + " float32 filters of equal size");
+        }
+        if (bias.byteSize() != (long) c * Float.BYTES) {
+            throw new IllegalArgumentException("bias has " + bias.byteSize() + " bytes, " + c + " channels need "
+                    + (long) c * Float.BYTES);
+        }
+        long perFilter = floats / c;
+        for (int o = 0; o < c; o++) {
+            double scale = gamma[o] / Math.sqrt((double) variance[o] + epsilon);
+            for (long i = o * perFilter, end = i + perFilter; i < end; i++) {
+                float w = (float) (weights.getAtIndex(ValueLayout.JAVA_FLOAT, i) * scale);
+                if (!Float.isFinite(w)) {
+                    throw new IllegalArgumentException("channel " + o + ": folding gamma " + gamma[o] + " / sqrt(variance "
+                            + variance[o] + " + eps " + epsilon + ") into the weights gives " + w);
+                }
+                weights.setAtIndex(ValueLayout.JAVA_FLOAT, i, w);
+            }
+            float b = (float) (beta[o] + (bias.getAtIndex(ValueLayout.JAVA_FLOAT, o) - (double) mean[o]) * scale);
+            if (!Float.isFinite(b)) {
+                throw new IllegalArgumentException("channel " + o + ": the folded bias is " + b);
+            }
+            bias.setAtIndex(ValueLayout.JAVA_FLOAT, o, b);
+        }
     }
 }

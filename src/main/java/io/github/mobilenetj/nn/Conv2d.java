@@ -1,12 +1,11 @@
 package io.github.mobilenetj.nn;
 
-import java.util.Objects;
-
 /**
  * A 2-D convolution with groups: standard ({@code groups = 1}), depthwise
- * ({@code groups = in = out}) or anything between, with an optional bias and a fused activation.
+ * ({@code groups = in = out}) or anything between, with an optional bias and an optional fused
+ * ReLU, which may be capped (ReLU6 is a ReLU capped at 6).
  *
- * <p>Weights are PyTorch's layout {@code [out][in / groups][kernelH][kernelW]}, row-major.
+ * <p>Its weights are PyTorch's layout {@code [out][in / groups][kernelH][kernelW]}, row-major.
  */
 public final class Conv2d implements Layer {
 
@@ -21,9 +20,9 @@ public final class Conv2d implements Layer {
     private final int padBottom;
     private final int padRight;
     private final int groups;
-    private final float[] weights;
-    private final float[] bias;
-    private final Activation activation;
+    private final boolean bias;
+    /** NaN: no activation; +infinity: ReLU; otherwise ReLU capped at this value. */
+    private final float reluCap;
 
     private Conv2d(Builder b) {
         this.inChannels = b.inChannels;
@@ -37,12 +36,11 @@ public final class Conv2d implements Layer {
         this.padBottom = b.padBottom;
         this.padRight = b.padRight;
         this.groups = b.groups;
-        this.weights = b.weights.clone();
-        this.bias = b.bias == null ? null : b.bias.clone();
-        this.activation = b.activation;
+        this.bias = b.bias;
+        this.reluCap = b.reluCap;
     }
 
-    /** Starts a convolution from {@code inChannels} to {@code outChannels}. */
+    /** Starts a convolution from {@code inChannels} to {@code outChannels} (3x3, stride 1, no padding). */
     public static Builder builder(int inChannels, int outChannels) {
         return new Builder(inChannels, outChannels);
     }
@@ -57,43 +55,6 @@ public final class Conv2d implements Layer {
         return new Builder(inChannels, outChannels).kernel(1);
     }
 
-    /**
-     * This convolution with batch normalization folded in, computed in double precision:
-     * w' = w * gamma / sqrt(var + eps), b' = beta + (b - mean) * gamma / sqrt(var + eps).
-     */
-    public Conv2d foldBatchNorm(BatchNorm bn) {
-        Objects.requireNonNull(bn, "bn");
-        if (bn.channels() != outChannels) {
-            throw new IllegalArgumentException("batch norm has " + bn.channels() + " channels but the convolution produces "
-                    + outChannels);
-        }
-        int perFilter = weights.length / outChannels;
-        float[] beta = bn.beta();
-        float[] mean = bn.mean();
-        float[] w = new float[weights.length];
-        float[] b = new float[outChannels];
-        for (int o = 0; o < outChannels; o++) {
-            double scale = bn.scale(o);
-            for (int i = 0; i < perFilter; i++) {
-                w[o * perFilter + i] = (float) (weights[o * perFilter + i] * scale);
-            }
-            double oldBias = bias == null ? 0.0 : bias[o];
-            b[o] = (float) (beta[o] + (oldBias - mean[o]) * scale);
-        }
-        return toBuilder().weights(w).bias(b).build();
-    }
-
-    /** This convolution with another fused activation. */
-    public Conv2d withActivation(Activation newActivation) {
-        return toBuilder().activation(newActivation).build();
-    }
-
-    private Builder toBuilder() {
-        return new Builder(inChannels, outChannels).kernel(kernelH, kernelW).stride(strideH, strideW)
-                .padding(padTop, padLeft, padBottom, padRight).groups(groups).weights(weights).bias(bias)
-                .activation(activation);
-    }
-
     @Override
     public String kind() {
         if (groups == 1) {
@@ -104,7 +65,7 @@ public final class Conv2d implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
-        Objects.requireNonNull(input, "input");
+        java.util.Objects.requireNonNull(input, "input");
         if (input.channels() != inChannels) {
             throw new IllegalArgumentException(kind() + " expects " + inChannels + " input channels, got input shape " + input);
         }
@@ -117,15 +78,20 @@ public final class Conv2d implements Layer {
         return new Shape(input.batch(), outChannels, (int) (h / strideH + 1), (int) (w / strideW + 1));
     }
 
+    /** PyTorch's weight shape {@code [out, in / groups, kernelH, kernelW]}. */
+    public long[] weightShape() {
+        return new long[] {outChannels, inChannels / groups, kernelH, kernelW};
+    }
+
     @Override
     public long parameterCount() {
-        return weights.length + (bias == null ? 0 : bias.length);
+        return (long) outChannels * (inChannels / groups) * kernelH * kernelW + (bias ? outChannels : 0);
     }
 
     @Override
     public long multiplyAdds(Shape input) {
         Shape out = outputShape(input);
-        return out.elementCount() * (long) (inChannels / groups) * kernelH * kernelW;
+        return Math.multiplyExact(out.elementCount(), (long) (inChannels / groups) * kernelH * kernelW);
     }
 
     public int inChannels() { return inChannels; }
@@ -139,17 +105,13 @@ public final class Conv2d implements Layer {
     public int padBottom() { return padBottom; }
     public int padRight() { return padRight; }
     public int groups() { return groups; }
-    public Activation activation() { return activation; }
-    public boolean hasBias() { return bias != null; }
+    public boolean hasBias() { return bias; }
 
-    /** A copy of the weights, {@code [out][in / groups][kh][kw]}. */
-    public float[] weights() { return weights.clone(); }
+    /** Whether a ReLU is fused after the convolution. */
+    public boolean hasRelu() { return !Float.isNaN(reluCap); }
 
-    /** A copy of the bias, or null. */
-    public float[] bias() { return bias == null ? null : bias.clone(); }
-
-    float[] weightsView() { return weights; }
-    float[] biasView() { return bias; }
+    /** The ReLU's upper bound: +infinity for a plain ReLU, 6 for ReLU6; NaN without a ReLU. */
+    public float reluCap() { return reluCap; }
 
     /** Builds a {@link Conv2d}; every problem is reported by {@link #build()} before any native call. */
     public static final class Builder {
@@ -164,9 +126,8 @@ public final class Conv2d implements Layer {
         private int padBottom;
         private int padRight;
         private int groups = 1;
-        private float[] weights;
-        private float[] bias;
-        private Activation activation = Activation.NONE;
+        private boolean bias;
+        private float reluCap = Float.NaN;
 
         private Builder(int inChannels, int outChannels) {
             this.inChannels = inChannels;
@@ -186,11 +147,19 @@ public final class Conv2d implements Layer {
         }
 
         public Builder groups(int g) { groups = g; return this; }
-        public Builder weights(float[] w) { weights = w; return this; }
-        public Builder bias(float[] b) { bias = b; return this; }
 
-        public Builder activation(Activation a) {
-            activation = Objects.requireNonNull(a, "activation");
+        /** With a bias vector of {@code outChannels} values (BatchNorm folding always gives one). */
+        public Builder bias() { bias = true; return this; }
+
+        /** Fuses max(x, 0) after the convolution. */
+        public Builder relu() { reluCap = Float.POSITIVE_INFINITY; return this; }
+
+        /** Fuses min(max(x, 0), cap) after the convolution: ReLU6 is {@code relu(6)}. */
+        public Builder relu(float cap) {
+            if (!(cap > 0)) {
+                throw new IllegalArgumentException("ReLU cap must be > 0 (or +infinity), got " + cap);
+            }
+            reluCap = cap;
             return this;
         }
 
@@ -209,18 +178,6 @@ public final class Conv2d implements Layer {
             if (inChannels % groups != 0 || outChannels % groups != 0) {
                 throw new IllegalArgumentException("groups (" + groups + ") must divide both input channels (" + inChannels
                         + ") and output channels (" + outChannels + ")");
-            }
-            if (weights == null) {
-                throw new NullPointerException("Conv2d " + inChannels + "->" + outChannels + ": weights are required");
-            }
-            long expected = (long) outChannels * (inChannels / groups) * kernelH * kernelW;
-            if (weights.length != expected) {
-                throw new IllegalArgumentException("Conv2d " + inChannels + "->" + outChannels + " groups " + groups + " kernel "
-                        + kernelH + "x" + kernelW + " needs " + expected + " weights [" + outChannels + ", "
-                        + inChannels / groups + ", " + kernelH + ", " + kernelW + "], got " + weights.length);
-            }
-            if (bias != null && bias.length != outChannels) {
-                throw new IllegalArgumentException("Conv2d bias needs " + outChannels + " values, got " + bias.length);
             }
             return new Conv2d(this);
         }

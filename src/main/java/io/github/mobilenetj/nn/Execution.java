@@ -12,52 +12,54 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs a {@link CompiledNetwork}: owns a stream, two ping-pong activation buffers, a scratchpad
- * and the argument lists of every primitive, all allocated once in its own arena.
+ * Runs a {@link Network} in a {@link Workspace}: owns a stream and the memory objects and argument
+ * lists of every primitive, created once. Not thread-safe: its owner runs it from one thread at a
+ * time and closes it before the network.
  *
- * <p>Not thread-safe: use one execution per thread. Running it from two threads at once, or
- * closing it while it runs, throws {@link IllegalStateException} instead of corrupting memory.
- * {@link #run(MemorySegment, MemorySegment)} allocates nothing on the Java heap.
+ * <p><b>Zero copy, safely.</b> oneDNN reads the caller's input and writes the caller's output in
+ * place only when no other thread can free them during the run: segments of a confined arena
+ * owned by the calling thread (the natural case: {@code Arena.ofConfined()} in the thread that runs
+ * inference) and segments of the global arena. Segments another thread could free mid-run (shared
+ * and automatic arenas, buffers, heap arrays) are copied through the workspace instead, so a
+ * concurrent {@code arena.close()} either fails or happens before or after the copy, never while
+ * oneDNN writes. Either way a run allocates nothing on the Java heap.
  */
 public final class Execution implements AutoCloseable {
 
-    private static final int IDLE = 0;
-    private static final int RUNNING = 1;
-    private static final int CLOSED = 2;
+    /** A thread that never runs: a segment it cannot access is confined to some other thread. */
+    private static final Thread NOBODY = Thread.ofPlatform().unstarted(() -> { });
+    /** The scope of segments that are never freed (the global arena, wrapped addresses). */
+    private static final MemorySegment.Scope GLOBAL = MemorySegment.NULL.scope();
 
-    private final CompiledNetwork network;
+    private final Network network;
+    private final Workspace workspace;
     private final int threads;
-    private final Arena arena;
+    private final Arena arena = Arena.ofShared();
     private final Stream stream;
     private final Memory input;
     private final Memory output;
-    private final MemorySegment inputStaging;
-    private final MemorySegment outputStaging;
     private final Primitive[] primitives;
     private final ExecArgs[] arguments;
+    /** Memory objects whose buffers live in the workspace, and which buffer: 0/1 activations, 2 scratchpad. */
+    private final List<Memory> bound = new ArrayList<>();
+    private final List<Integer> boundTo = new ArrayList<>();
     private final List<Memory> memories = new ArrayList<>();
-    private final AtomicInteger state = new AtomicInteger(IDLE);
+    private int generation = -1;
+    private boolean closed;
 
-    Execution(CompiledNetwork network) {
-        this.network = network;
+    public Execution(Network network, Workspace workspace) {
+        this.network = Objects.requireNonNull(network, "network");
+        this.workspace = Objects.requireNonNull(workspace, "workspace");
         this.threads = network.threads();
-        this.arena = Arena.ofShared();
+        workspace.ensure(network);
         Stream createdStream = null;
         try {
             createdStream = new Stream(network.engine());
             this.stream = createdStream;
-            this.inputStaging = arena.allocate(network.inputDesc().byteSize(), 64);
-            this.outputStaging = arena.allocate(network.outputDesc().byteSize(), 64);
-            this.input = track(new Memory(network.engine(), network.inputDesc(), inputStaging));
-            this.output = track(new Memory(network.engine(), network.outputDesc(), outputStaging));
-            MemorySegment[] pingPong = {
-                arena.allocate(Math.max(network.activationBytes(), 1), 64),
-                arena.allocate(Math.max(network.activationBytes(), 1), 64)
-            };
-            MemorySegment scratch = arena.allocate(Math.max(network.scratchpadBytes(), 1), 64);
+            this.input = track(new Memory(network.engine(), network.inputDesc(), workspace.inputStaging()));
+            this.output = track(new Memory(network.engine(), network.outputDesc(), workspace.outputStaging()));
             List<Step> steps = network.steps();
             this.primitives = new Primitive[steps.size()];
             this.arguments = new ExecArgs[steps.size()];
@@ -65,7 +67,7 @@ public final class Execution implements AutoCloseable {
             for (int i = 0; i < steps.size(); i++) {
                 Step step = steps.get(i);
                 boolean last = i == steps.size() - 1;
-                Memory dst = last ? output : track(new Memory(network.engine(), step.dst(), pingPong[i % 2]));
+                Memory dst = last ? output : bind(new Memory(network.engine(), step.dst(), workspace.activation(i)), i % 2);
                 ExecArgs args = new ExecArgs(arena, step.argumentCount());
                 args.put(step.reorder() ? Arg.FROM : Arg.SRC, src).put(step.reorder() ? Arg.TO : Arg.DST, dst);
                 if (step.weights() != null) {
@@ -75,14 +77,19 @@ public final class Execution implements AutoCloseable {
                     args.put(Arg.BIAS, step.bias());
                 }
                 if (step.scratchpad() != null) {
-                    args.put(Arg.SCRATCHPAD, track(new Memory(network.engine(), step.scratchpad(), scratch)));
+                    args.put(Arg.SCRATCHPAD, bind(new Memory(network.engine(), step.scratchpad(), workspace.scratchpad()), 2));
                 }
                 primitives[i] = step.primitive();
                 arguments[i] = args;
                 src = dst;
             }
+            generation = workspace.generation();
         } catch (RuntimeException | Error e) {
-            releaseNative(createdStream);
+            Closer.closeAll(memories, e);
+            if (createdStream != null) {
+                createdStream.close();
+            }
+            arena.close();
             throw e;
         }
     }
@@ -92,10 +99,17 @@ public final class Execution implements AutoCloseable {
         return memory;
     }
 
+    private Memory bind(Memory memory, int buffer) {
+        track(memory);
+        bound.add(memory);
+        boundTo.add(buffer);
+        return memory;
+    }
+
     /**
      * Runs the network from {@code input} into {@code output}, float32 segments of exactly the
-     * compiled shapes and layouts. Native segments are used in place (zero-copy, allocation-free);
-     * heap segments are copied through this execution's own buffers.
+     * compiled shapes and layouts, in place where that is safe (see the class description),
+     * through the workspace otherwise. Allocation-free.
      */
     public void run(MemorySegment input, MemorySegment output) {
         Objects.requireNonNull(input, "input");
@@ -105,40 +119,20 @@ public final class Execution implements AutoCloseable {
         if (output.isReadOnly()) {
             throw new IllegalArgumentException("output segment is read-only");
         }
-        enter();
-        try {
-            // Native segments are used in place; heap segments go through this execution's buffers.
-            if (input.isNative()) {
-                this.input.attach(input);
-            } else {
-                MemorySegment.copy(input, 0, inputStaging, 0, inputStaging.byteSize());
-                this.input.attach(inputStaging);
-            }
-            boolean copyOut = !output.isNative();
-            this.output.attach(copyOut ? outputStaging : output);
-            execute();
-            if (copyOut) {
-                MemorySegment.copy(outputStaging, 0, output, 0, outputStaging.byteSize());
-            }
-        } finally {
-            state.set(IDLE);
+        prepare();
+        boolean inPlaceIn = inPlace(input);
+        boolean inPlaceOut = inPlace(output);
+        if (inPlaceIn) {
+            this.input.attach(input);
+        } else {
+            MemorySegment.copy(input, 0, workspace.inputStaging(), 0, network.inputBytes());
+            this.input.attach(workspace.inputStaging());
         }
-    }
-
-    /** Runs on tensors; checks their shapes and layouts against the compiled ones. */
-    public void run(Tensor input, Tensor output) {
-        Objects.requireNonNull(input, "input");
-        Objects.requireNonNull(output, "output");
-        if (!input.shape().equals(network.inputShape()) || input.layout() != network.inputLayout()) {
-            throw new IllegalArgumentException("input tensor is " + input.shape() + " " + input.layout()
-                    + ", the network was compiled for " + network.inputShape() + " " + network.inputLayout());
+        this.output.attach(inPlaceOut ? output : workspace.outputStaging());
+        execute();
+        if (!inPlaceOut) {
+            MemorySegment.copy(workspace.outputStaging(), 0, output, 0, network.outputBytes());
         }
-        if (!output.shape().equals(network.outputShape())
-                || (output.layout() != network.outputLayout() && output.shape().itemSize() != output.shape().channels())) {
-            throw new IllegalArgumentException("output tensor is " + output.shape() + " " + output.layout()
-                    + ", the network produces " + network.outputShape() + " " + network.outputLayout());
-        }
-        run(input.data(), output.data());
     }
 
     /** Copies {@code input} in, runs, and copies the result into {@code output}. Allocation-free. */
@@ -147,15 +141,38 @@ public final class Execution implements AutoCloseable {
         Objects.requireNonNull(output, "output");
         checkSize("input", (long) input.length * Float.BYTES, network.inputBytes());
         checkSize("output", (long) output.length * Float.BYTES, network.outputBytes());
-        enter();
-        try {
-            MemorySegment.copy(input, 0, inputStaging, ValueLayout.JAVA_FLOAT, 0, input.length);
-            this.input.attach(inputStaging);
-            this.output.attach(outputStaging);
-            execute();
-            MemorySegment.copy(outputStaging, ValueLayout.JAVA_FLOAT, 0, output, 0, output.length);
-        } finally {
-            state.set(IDLE);
+        prepare();
+        MemorySegment.copy(input, 0, workspace.inputStaging(), ValueLayout.JAVA_FLOAT, 0, input.length);
+        this.input.attach(workspace.inputStaging());
+        this.output.attach(workspace.outputStaging());
+        execute();
+        MemorySegment.copy(workspace.outputStaging(), ValueLayout.JAVA_FLOAT, 0, output, 0, output.length);
+    }
+
+    /**
+     * Whether oneDNN may use {@code segment} directly: a native segment that no thread other than
+     * this one can free while the run lasts.
+     */
+    static boolean inPlace(MemorySegment segment) {
+        if (!segment.isNative() || !segment.isAccessibleBy(Thread.currentThread())) {
+            return false;
+        }
+        MemorySegment.Scope scope = segment.scope();
+        return scope.equals(GLOBAL) || !segment.isAccessibleBy(NOBODY);
+    }
+
+    private void prepare() {
+        if (closed) {
+            throw new IllegalStateException("execution is closed");
+        }
+        int current = workspace.generation();
+        if (current != generation) {
+            workspace.ensure(network);
+            for (int i = 0; i < bound.size(); i++) {
+                int buffer = boundTo.get(i);
+                bound.get(i).attach(buffer == 2 ? workspace.scratchpad() : workspace.activation(buffer));
+            }
+            generation = workspace.generation();
         }
     }
 
@@ -178,14 +195,6 @@ public final class Execution implements AutoCloseable {
         }
     }
 
-    private void enter() {
-        if (!state.compareAndSet(IDLE, RUNNING)) {
-            throw new IllegalStateException(state.get() == CLOSED
-                    ? "execution is closed"
-                    : "execution is already running on another thread; use one execution per thread");
-        }
-    }
-
     private static void checkSize(String what, long actual, long expected) {
         if (actual != expected) {
             throw new IllegalArgumentException(what + " has " + actual + " bytes, the network expects " + expected
@@ -193,40 +202,22 @@ public final class Execution implements AutoCloseable {
         }
     }
 
-    public CompiledNetwork network() {
+    public Network network() {
         return network;
     }
 
-    /**
-     * Frees this execution's buffers. A second call does nothing.
-     *
-     * @throws IllegalStateException if it is running on another thread
-     */
+    /** Frees the stream and memory objects (not the workspace); a second call does nothing. */
     @Override
     public void close() {
-        while (true) {
-            int s = state.get();
-            if (s == CLOSED) {
-                return;
-            }
-            if (s == RUNNING) {
-                throw new IllegalStateException("cannot close an execution while it is running");
-            }
-            if (state.compareAndSet(IDLE, CLOSED)) {
-                break;
-            }
+        if (closed) {
+            return;
         }
-        releaseNative(stream);
-        network.executionClosed();
-    }
-
-    private void releaseNative(Stream createdStream) {
-        for (int i = memories.size() - 1; i >= 0; i--) {
-            memories.get(i).close();
+        closed = true;
+        try {
+            Closer.closeAll(memories);
+        } finally {
+            stream.close();
+            arena.close();
         }
-        if (createdStream != null) {
-            createdStream.close();
-        }
-        arena.close();
     }
 }

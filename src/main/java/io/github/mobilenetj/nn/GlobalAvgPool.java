@@ -1,5 +1,7 @@
 package io.github.mobilenetj.nn;
 
+import java.util.Objects;
+
 /** Averages each channel over all rows and columns: {@code [N, C, H, W] -> [N, C, 1, 1]}. */
 public record GlobalAvgPool() implements Layer {
 
@@ -10,7 +12,7 @@ public record GlobalAvgPool() implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
-        java.util.Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(input, "input");
         return new Shape(input.batch(), input.channels(), 1, 1);
     }
 

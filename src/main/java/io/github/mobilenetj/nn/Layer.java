@@ -1,12 +1,13 @@
 package io.github.mobilenetj.nn;
 
 /**
- * One step of a network: what it computes, its shapes and its cost. Layers are immutable
- * descriptions with their weights; {@link Sequential#compile} turns them into oneDNN primitives.
+ * One step of a network: what it computes, its shapes and its cost. Layers are immutable shape
+ * descriptions without values; their parameters live in a {@link ParameterStore}, indexed by the
+ * layer's position, and {@link Network#compile} turns both into oneDNN primitives.
  */
-public sealed interface Layer permits Conv2d, GlobalAvgPool, Linear, Softmax {
+public sealed interface Layer permits Conv2d, GlobalAvgPool, Linear {
 
-    /** Short kind name for tables, e.g. "Conv2d (depthwise)". */
+    /** Short kind name for tables, e.g. "Conv2d dw". */
     String kind();
 
     /**
@@ -16,7 +17,7 @@ public sealed interface Layer permits Conv2d, GlobalAvgPool, Linear, Softmax {
      */
     Shape outputShape(Shape input);
 
-    /** Learned parameters held by this layer (weights and bias). */
+    /** Learned parameters of this layer (weights and bias), as the network computes with them. */
     long parameterCount();
 
     /** Multiply-accumulate operations for one forward pass over {@code input} (all batch items). */

@@ -60,14 +60,14 @@ public final class ReferenceKernelWarning {
     }
 
     /**
-     * The primitives of a compiled network ({@link CompiledNetwork#primitives()}) worth warning
+     * The primitives of a compiled network ({@link Network#primitives()}) worth warning
      * about: every convolution and inner product on a reference kernel, provided at least one of
      * them is a convolution; otherwise an empty list. Reorders, pooling and softmax never count.
      */
-    public static List<CompiledNetwork.PrimitiveInfo> offendingLayers(List<CompiledNetwork.PrimitiveInfo> primitives) {
-        List<CompiledNetwork.PrimitiveInfo> offending = new ArrayList<>();
+    public static List<Network.PrimitiveInfo> offendingLayers(List<Network.PrimitiveInfo> primitives) {
+        List<Network.PrimitiveInfo> offending = new ArrayList<>();
         boolean convolution = false;
-        for (CompiledNetwork.PrimitiveInfo p : primitives) {
+        for (Network.PrimitiveInfo p : primitives) {
             boolean hot = p.operation().equals("convolution") || p.operation().equals("inner product");
             if (hot && !p.reorder() && isReference(p.implementation())) {
                 offending.add(p);
@@ -81,13 +81,13 @@ public final class ReferenceKernelWarning {
      * The warning for a compiled network's {@code primitives} (some of them offending), written
      * for a JVM on {@code osArch}.
      */
-    static String message(List<CompiledNetwork.PrimitiveInfo> primitives, String osArch) {
-        List<CompiledNetwork.PrimitiveInfo> offending = offendingLayers(primitives);
+    static String message(List<Network.PrimitiveInfo> primitives, String osArch) {
+        List<Network.PrimitiveInfo> offending = offendingLayers(primitives);
         if (offending.isEmpty()) {
             throw new IllegalArgumentException("no convolution on a reference kernel in " + primitives);
         }
         Map<String, List<String>> byImplementation = new LinkedHashMap<>();
-        for (CompiledNetwork.PrimitiveInfo p : offending) {
+        for (Network.PrimitiveInfo p : offending) {
             byImplementation.computeIfAbsent(p.implementation(), k -> new ArrayList<>()).add(p.label());
         }
         List<String> groups = new ArrayList<>();
@@ -124,7 +124,7 @@ public final class ReferenceKernelWarning {
     }
 
     /** Logs the warning if {@code primitives} deserve it and no warning was logged before. */
-    static void check(List<CompiledNetwork.PrimitiveInfo> primitives) {
+    static void check(List<Network.PrimitiveInfo> primitives) {
         if (ISSUED.get() != null) {
             return;
         }

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mobilenetj.image.Labels;
 import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.model.Weights;
-import io.github.mobilenetj.nn.Activation;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.model.TestWeights;
+import io.github.mobilenetj.model.Activation;
+import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.reference.OnnxRuntimeRunner;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -85,8 +85,8 @@ class ClassifyCommandTest {
         assertEquals(5, r.outLines().size(), () -> "note, name and 3 predictions\n" + r);
 
         // The same random tensors (seed 42, as the note says) in ONNX Runtime, ImageNet normalisation by hand.
-        ModelConfig config = new ModelConfig(0.25, 64, 1000, 3, Activation.RELU, 1e-5, Layout.NCHW, 1);
-        Weights weights = Weights.random(config, 42);
+        ModelConfig config = new ModelConfig(0.25, 64, 1000, 3, Activation.RELU, 1e-5, PixelLayout.CHW, 1);
+        TestWeights weights = TestWeights.random(config, 42);
         float[] mean = {0.485f, 0.456f, 0.406f};
         float[] std = {0.229f, 0.224f, 0.225f};
         float[] input = new float[3 * 64 * 64];
@@ -106,7 +106,7 @@ class ClassifyCommandTest {
     @Test
     void selfDescribingModelPrintsItsOwnLabels() throws Exception {
         Path model = dir.resolve("fashion.safetensors");
-        Weights weights = Cli.writeGrayModel(model, 32, 11);
+        TestWeights weights = Cli.writeGrayModel(model, 32, 11);
         int[][] first = new int[20][20];
         int[][] second = new int[24][16];
         for (int y = 0; y < 20; y++) {
@@ -143,7 +143,7 @@ class ClassifyCommandTest {
     @Test
     void topBeyondTheClassCountListsEveryClass() throws Exception {
         Path model = dir.resolve("fashion.safetensors");
-        Weights weights = Cli.writeGrayModel(model, 32, 12);
+        TestWeights weights = Cli.writeGrayModel(model, 32, 12);
         int[][] pixels = new int[28][28];
         for (int y = 0; y < 28; y++) {
             for (int x = 0; x < 28; x++) {
@@ -169,5 +169,45 @@ class ClassifyCommandTest {
         }
         assertEquals(100, sum, 0.5);
         assertEquals(10, printed.stream().mapToInt(Printed::index).distinct().count());
+    }
+
+    /**
+     * Labels come from the weights file: control characters (ANSI escapes, newlines) and Unicode
+     * bidirectional overrides in them must not reach the terminal raw, where they could rewrite or
+     * hide what the user sees. They are printed escaped as \\uXXXX.
+     */
+    @Test
+    void labelsFromTheFileCannotControlTheTerminal() throws Exception {
+        java.util.List<String> hostile = new java.util.ArrayList<>(Cli.LABELS);
+        for (int i = 0; i < hostile.size(); i++) {
+            hostile.set(i, switch (i % 3) {
+                case 0 -> "\u001b[31mred\u001b[0m " + i;
+                case 1 -> "\u202egnp.exe " + i;
+                default -> "two\nlines\r " + i;
+            });
+        }
+        StringBuilder json = new StringBuilder("[");
+        for (int i = 0; i < hostile.size(); i++) {
+            json.append(i == 0 ? "" : ",").append('"').append(hostile.get(i).replace("\u001b", "\\u001b")
+                    .replace("\u202e", "\\u202e").replace("\n", "\\n").replace("\r", "\\r")).append('"');
+        }
+        json.append(']');
+        java.util.Map<String, String> metadata = new java.util.HashMap<>(Cli.grayMetadata(32));
+        metadata.put("labels", json.toString());
+        Path model = dir.resolve("hostile-labels.safetensors");
+        TestWeights.random(Cli.grayConfig(32), 21).save(model, io.github.mobilenetj.io.DType.F32, metadata);
+        Path png = dir.resolve("gray.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+                "png", png.toFile());
+        Cli.Result r = Cli.run("classify", "--weights", model.toString(), "--top", "10", png.toString());
+        assertEquals(0, r.exit(), r::toString);
+        String out = r.out();
+        for (char c : new char[] {'\u001b', '\u202e', '\r'}) {
+            assertEquals(-1, out.indexOf(c), () -> "raw U+" + Integer.toHexString(c) + " printed\n" + out);
+        }
+        assertTrue(out.contains("\\u001B[31mred\\u001B[0m"), out);
+        assertTrue(out.contains("\\u202Egnp.exe"), out);
+        assertTrue(out.contains("two\\u000Alines\\u000D"), out);
+        assertEquals(11, out.lines().count(), () -> "one line per class, plus the file name\n" + out);
     }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mobilenetj.io.DType;
 import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.model.Weights;
-import io.github.mobilenetj.nn.Activation;
+import io.github.mobilenetj.model.TestWeights;
+import io.github.mobilenetj.model.Activation;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import io.github.mobilenetj.reference.OnnxMobileNetWriter;
 import io.github.mobilenetj.reference.OnnxRuntimeRunner;
@@ -82,7 +82,7 @@ final class Cli {
 
     /** A self-describing 1-channel model file: α 0.25, {@code resolution}, 10 classes, ReLU6, ε 1e-3. */
     static ModelConfig grayConfig(int resolution) {
-        return new ModelConfig(0.25, resolution, 10, 1, Activation.RELU6, 1e-3, io.github.mobilenetj.nn.Layout.NCHW, 1);
+        return new ModelConfig(0.25, resolution, 10, 1, Activation.RELU6, 1e-3, io.github.mobilenetj.image.PixelLayout.CHW, 1);
     }
 
     /** Fashion-MNIST's class names with a few awkward characters added. */
@@ -110,18 +110,18 @@ final class Cli {
     }
 
     /** Writes the weights with {@link #grayMetadata}; returns them for the reference. */
-    static Weights writeGrayModel(Path file, int resolution, long seed) throws IOException {
-        Weights w = Weights.random(grayConfig(resolution), seed);
+    static TestWeights writeGrayModel(Path file, int resolution, long seed) throws IOException {
+        TestWeights w = TestWeights.random(grayConfig(resolution), seed);
         w.save(file, DType.F32, grayMetadata(resolution));
         return w;
     }
 
     /** ONNX Runtime on the reference package's hand-written graph holding the same tensors. */
-    static OnnxRuntimeRunner onnx(ModelConfig c, Weights w) {
+    static OnnxRuntimeRunner onnx(ModelConfig c, TestWeights w) {
         MobileNetSpec spec = new MobileNetSpec(c.widthMultiplier(), c.resolution(), c.inChannels(), c.classes(),
                 c.activation() == Activation.RELU6 ? MobileNetSpec.Activation.RELU6 : MobileNetSpec.Activation.RELU,
                 c.batchNormEpsilon());
-        return new OnnxRuntimeRunner(OnnxMobileNetWriter.write(spec, name -> w.tensor(name).values()), 1);
+        return new OnnxRuntimeRunner(OnnxMobileNetWriter.write(spec, name -> w.values(name)), 1);
     }
 
     /**

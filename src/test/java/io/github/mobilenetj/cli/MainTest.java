@@ -3,12 +3,13 @@ package io.github.mobilenetj.cli;
 import static io.github.mobilenetj.cli.Cli.assertOneLineError;
 import static io.github.mobilenetj.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mobilenetj.io.DType;
 import io.github.mobilenetj.io.NamedTensor;
 import io.github.mobilenetj.io.SafetensorsWriter;
-import io.github.mobilenetj.nn.CompiledNetwork;
+import io.github.mobilenetj.model.Kernel;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -78,7 +79,15 @@ class MainTest {
                 Arguments.of(List.of("demo", "extra"), "extra"),
                 Arguments.of(List.of("classify"), "image"),
                 Arguments.of(List.of("classify", "--top", "3"), "image"),
-                Arguments.of(List.of("evaluate"), "--weights"));
+                Arguments.of(List.of("latency", "--threads", "100000"), "--threads"),
+                Arguments.of(List.of("latency", "--threads", "99999999999"), "--threads"),
+                Arguments.of(List.of("latency", "--precision", "fp8"), "--precision"),
+                Arguments.of(List.of("latency", "--batch", "2147483647"), "batch size must be in 1..1024"),
+                Arguments.of(List.of("summary", "--resolution", "100000"), "resolution must be in 1..2048"),
+                Arguments.of(List.of("summary", "--alpha", "1e9"), "width multiplier"),
+                Arguments.of(List.of("summary", "--classes", "2147483647"), "classes must be in 1..1048576"),
+                Arguments.of(List.of("summary", "--alpha", "1", "--alpha", "2"), "twice"),
+                Arguments.of(List.of("evaluate", "extra"), "extra"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -93,22 +102,24 @@ class MainTest {
     void classifyOfMissingFile() {
         Path missing = dir.resolve("no-such-image.png");
         Cli.Result r = run("classify", "--alpha", "0.25", "--resolution", "64", missing.toString());
-        assertOneLineError(r, 2, missing.toString());
-        assertEquals("", r.out(), "the model must not be built before the arguments are checked");
+        assertImageErrors(r, 1, missing + ": no such file");
     }
 
     @Test
     void classifyOfDirectory() {
         Cli.Result r = run("classify", "--alpha", "0.25", "--resolution", "64", dir.toString());
-        assertOneLineError(r, 2, dir.toString());
+        assertImageErrors(r, 1, dir + ": not a regular file");
     }
 
+    /** A bad image among good ones is reported and skipped: the others are classified, the exit code is 1. */
     @Test
     void classifyOfNonImageFile() throws Exception {
         Path text = dir.resolve("notes.png");
         Files.writeString(text, "these are not pixels\n");
-        Cli.Result r = run("classify", "--alpha", "0.25", "--resolution", "64", png.toString(), text.toString());
-        assertOneLineError(r, 1, text.toString());
+        Cli.Result r = run("classify", "--alpha", "0.25", "--resolution", "64", png.toString(), text.toString(),
+                png.toString());
+        assertImageErrors(r, 3, text.toString());
+        assertEquals(2, r.out().lines().filter(l -> l.equals(png + ":")).count(), "both good images classified\n" + r);
     }
 
     @Test
@@ -116,7 +127,17 @@ class MainTest {
         Path empty = dir.resolve("empty.jpg");
         Files.write(empty, new byte[0]);
         Cli.Result r = run("classify", "--alpha", "0.25", "--resolution", "64", empty.toString());
-        assertOneLineError(r, 1, empty.toString());
+        assertImageErrors(r, 1, empty.toString());
+    }
+
+    /** Exit 1, one line naming the bad image, then the count; no stack trace. */
+    private static void assertImageErrors(Cli.Result r, int images, String fragment) {
+        assertEquals(1, r.exit(), r::toString);
+        List<String> lines = r.errLines();
+        assertEquals(2, lines.size(), r::toString);
+        assertTrue(lines.get(0).startsWith("mobilenetj classify: ") && lines.get(0).contains(fragment), r::toString);
+        assertEquals("mobilenetj classify: 1 of " + images + " image(s) could not be classified", lines.get(1));
+        assertFalse(r.err().contains("\tat "), r::toString);
     }
 
     @Test
@@ -168,8 +189,9 @@ class MainTest {
     void metadataModelRefusesShapeOptions() throws Exception {
         Path model = dir.resolve("self-describing.safetensors");
         Cli.writeGrayModel(model, 32, 5);
+        // --alpha 0.5 contradicts the file's 0.25 tensors: every tensor that differs is listed.
         Cli.Result r = run("classify", "--weights", model.toString(), "--alpha", "0.5", png.toString());
-        assertOneLineError(r, 2, "--alpha");
+        assertOneLineError(r, 1, model.toString(), "'model.0.0.weight' has shape [8, 1, 3, 3], expected [16, 1, 3, 3]");
     }
 
     @Test
@@ -289,8 +311,8 @@ class MainTest {
         assertTrue(out.contains("CPU ISA"), out);
         // The depthwise convolution's kernel: brdgmm_dw on AVX-512 / AVX2, jit_dw or ref otherwise.
         List<String> lines = out.lines().toList();
-        int block = lines.indexOf(lines.stream().filter(l -> l.startsWith("Depthwise separable block")).findFirst()
-                .orElseThrow(() -> new AssertionError(out)));
+        int block = lines.indexOf(lines.stream().filter(l -> l.contains("The kernels oneDNN chose for its first layers"))
+                .findFirst().orElseThrow(() -> new AssertionError(out)));
         String depthwise = lines.subList(block + 1, lines.size()).stream()
                 .filter(l -> l.contains("dw") && l.contains(" convolution ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no depthwise convolution line\n" + out));
@@ -311,16 +333,16 @@ class MainTest {
     /** oneDNN's ISA names are x86 ones: elsewhere the demo shows the convolution kernels' implementation names. */
     @Test
     void demoIsaLineOnX86AndElsewhere() {
-        List<CompiledNetwork.PrimitiveInfo> avx512 = List.of(
-                new CompiledNetwork.PrimitiveInfo("reorder to 0: Conv2d dw", "reorder", "jit:uni", true),
-                new CompiledNetwork.PrimitiveInfo("0: Conv2d dw", "convolution", "brdgmm_dw:avx512_core", false),
-                new CompiledNetwork.PrimitiveInfo("1: Conv2d 1x1", "convolution", "brgconv_1x1:avx512_core", false));
+        List<Kernel> avx512 = List.of(
+                new Kernel("reorder to 0: Conv2d dw", "reorder", "jit:uni", true),
+                new Kernel("0: Conv2d dw", "convolution", "brdgmm_dw:avx512_core", false),
+                new Kernel("1: Conv2d 1x1", "convolution", "brgconv_1x1:avx512_core", false));
         assertEquals("CPU ISA oneDNN detected: cpu_isa_avx10_1_512_amx; its fp32 convolution kernels here use avx512_core;"
                 + " OpenMP threads: 2", DemoCommand.isaLine(Optional.of("cpu_isa_avx10_1_512_amx"), "amd64", avx512, 2));
-        List<CompiledNetwork.PrimitiveInfo> sve = List.of(
-                new CompiledNetwork.PrimitiveInfo("0: Conv2d dw", "convolution", "jit_dw:sve_128", false),
-                new CompiledNetwork.PrimitiveInfo("1: Conv2d 1x1", "convolution", "jit_1x1:sve_128", false),
-                new CompiledNetwork.PrimitiveInfo("reorder to output", "reorder", "jit:uni", true));
+        List<Kernel> sve = List.of(
+                new Kernel("0: Conv2d dw", "convolution", "jit_dw:sve_128", false),
+                new Kernel("1: Conv2d 1x1", "convolution", "jit_1x1:sve_128", false),
+                new Kernel("reorder to output", "reorder", "jit:uni", true));
         assertEquals("CPU ISA: not reported on aarch64 (oneDNN names x86 ISAs only); its fp32 convolution kernels here:"
                 + " jit_dw:sve_128, jit_1x1:sve_128; OpenMP threads: 4", DemoCommand.isaLine(Optional.empty(), "aarch64", sve, 4));
     }

@@ -64,4 +64,19 @@ class LabelsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Labels.read(gap));
         assertTrue(e.getMessage().contains("line 2 is empty"), e.getMessage());
     }
+
+    /** A label file saved with a UTF-8 byte order mark (as some editors do) does not put it in label 0. */
+    @Test
+    void byteOrderMarkIsNotPartOfTheFirstLabel() throws Exception {
+        Path bom = Files.writeString(dir.resolve("bom.txt"), "\uFEFFtench\ngoldfish\n");
+        assertEquals(java.util.List.of("tench", "goldfish"), Labels.read(bom).names());
+    }
+
+    @Test
+    void numberedLabelsAreMadeOnDemand() {
+        Labels many = Labels.numbered(1 << 20);
+        assertEquals(1 << 20, many.size());
+        assertEquals("class 1048575", many.name((1 << 20) - 1));
+        assertThrows(IllegalArgumentException.class, () -> Labels.numbered(0));
+    }
 }

@@ -54,12 +54,12 @@ class FashionMnistReferenceTest {
         }
 
         int batch = 50;
-        try (MobileNetV1 model = MobileNetV1.fashionMnist(batch); Session session = model.newSession()) {
+        try (MobileNetV1 model = MobileNetV1.builder().maxBatchSize(batch).fashionMnist(); Session session = model.newSession()) {
             int classes = model.config().classes();
             assertEquals(10, classes);
             assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                     "Ankle boot"), model.labels().names());
-            int imageFloats = model.imageSize();
+            int imageFloats = model.config().imageSize();
             float[] input = new float[batch * imageFloats];
             float[] ours = new float[count * classes];
             float[] logits = new float[batch * classes];
@@ -145,7 +145,7 @@ class FashionMnistReferenceTest {
             samples = files.filter(p -> p.toString().endsWith(".png")).sorted().toList();
         }
         assertEquals(10, samples.size(), "one sample per class in " + SAMPLES);
-        try (MobileNetV1 model = MobileNetV1.fashionMnist(1); Session session = model.newSession()) {
+        try (MobileNetV1 model = MobileNetV1.builder().maxBatchSize(1).fashionMnist(); Session session = model.newSession()) {
             List<String> names = model.labels().names();
             for (Path sample : samples) {
                 int expected = Integer.parseInt(sample.getFileName().toString().split("-", 2)[0]);

@@ -13,8 +13,7 @@ import io.github.mobilenetj.image.Normalization;
 import io.github.mobilenetj.image.PadTransform;
 import io.github.mobilenetj.image.ResizeBilinearTransform;
 import io.github.mobilenetj.io.DType;
-import io.github.mobilenetj.nn.Activation;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import io.github.mobilenetj.reference.OnnxMobileNetWriter;
 import io.github.mobilenetj.reference.OnnxRuntimeRunner;
@@ -41,7 +40,7 @@ class ModelMetadataTest {
     Path dir;
 
     /** 1 channel, 10 classes, α 0.25, 32x32, ReLU6, ε 1e-3: what the metadata below says. */
-    private static final ModelConfig CONFIG = new ModelConfig(0.25, 32, 10, 1, Activation.RELU6, 1e-3, Layout.NCHW, 1);
+    private static final ModelConfig CONFIG = new ModelConfig(0.25, 32, 10, 1, Activation.RELU6, 1e-3, PixelLayout.CHW, 1);
 
     private static Map<String, String> metadata(String transform) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -69,8 +68,17 @@ class ModelMetadataTest {
         return m;
     }
 
-    private static IllegalArgumentException rejected(Map<String, String> metadata) {
-        return assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(metadata, "model.safetensors", 1));
+    /** Loading a file of CONFIG's tensors with {@code metadata} fails; the message names the file. */
+    private IllegalArgumentException rejected(Map<String, String> metadata) {
+        Path file = dir.resolve("model.safetensors");
+        try {
+            Weights.random(CONFIG, 1).save(file, DType.F32, metadata);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MobileNetV1.load(file));
+        assertTrue(e.getMessage().contains(file.toString()), "names the file: " + e.getMessage());
+        return e;
     }
 
     @Test
@@ -79,10 +87,10 @@ class ModelMetadataTest {
         Weights weights = Weights.random(CONFIG, 31);
         weights.save(file, DType.F32, metadata("pad"));
         MobileNetSpec spec = new MobileNetSpec(0.25, 32, 1, 10, MobileNetSpec.Activation.RELU6, 1e-3);
-        try (MobileNetV1 model = MobileNetV1.load(file, 2);
+        try (MobileNetV1 model = MobileNetV1.builder().maxBatchSize(2).load(file);
                 Session session = model.newSession();
                 OnnxRuntimeRunner ort = new OnnxRuntimeRunner(
-                        OnnxMobileNetWriter.write(spec, name -> weights.tensor(name).values()), 1)) {
+                        OnnxMobileNetWriter.write(spec, name -> weights.values(name)), 1)) {
             ModelConfig c = model.config();
             assertEquals(0.25, c.widthMultiplier());
             assertEquals(32, c.resolution());
@@ -90,7 +98,7 @@ class ModelMetadataTest {
             assertEquals(10, c.classes());
             assertEquals(Activation.RELU6, c.activation());
             assertEquals(1e-3, c.batchNormEpsilon());
-            assertEquals(Layout.NCHW, c.inputLayout());
+            assertEquals(PixelLayout.CHW, c.inputLayout());
             assertEquals(2, c.maxBatchSize());
             assertEquals(LABELS, model.labels().names());
             PadTransform pad = assertInstanceOf(PadTransform.class, model.preprocessing());
@@ -130,8 +138,8 @@ class ModelMetadataTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"pad", "resize_bilinear", "imagenet"})
     void preprocessingKinds(String kind) {
-        ModelMetadata m = ModelMetadata.parse(metadata(kind), "m", 4);
-        ImageTransform t = m.preprocessing();
+        Metadata m = Metadata.parse(metadata(kind), "m");
+        ImageTransform t = m.preprocessing(CONFIG);
         assertEquals(1, t.channels());
         assertEquals(32, t.height());
         assertEquals(32, t.width());
@@ -146,21 +154,20 @@ class ModelMetadataTest {
             }
         };
         assertEquals(Normalization.of(new float[] {0.286f}, new float[] {0.353f}), n);
-        assertEquals(4, m.config().maxBatchSize());
     }
 
     @Test
     void optionalKeysHaveDefaults() {
         Map<String, String> m = new HashMap<>(Map.of("architecture", "mobilenet_v1", "width_multiplier", " 0.5 ",
                 "resolution", "64", "in_channels", "3", "num_classes", "1000"));
-        assertTrue(ModelMetadata.describesModel(m));
-        ModelMetadata meta = ModelMetadata.parse(m, "m", 1);
-        assertEquals(Activation.RELU, meta.config().activation());
-        assertEquals(1e-5, meta.config().batchNormEpsilon());
-        assertEquals(0.5, meta.config().widthMultiplier());
-        assertEquals(1000, meta.labels().size());
-        assertEquals("tench", meta.labels().name(0));
-        ImageNetTransform t = assertInstanceOf(ImageNetTransform.class, meta.preprocessing());
+        Metadata meta = Metadata.parse(m, "m");
+        assertEquals(null, meta.activation());
+        assertEquals(null, meta.batchNormEpsilon());
+        assertEquals(0.5, meta.widthMultiplier());
+        assertEquals(1000, meta.labels(1000).size());
+        assertEquals("tench", meta.labels(1000).name(0));
+        ModelConfig rgb = new ModelConfig(0.5, 64, 1000, 3, Activation.RELU, 1e-5, PixelLayout.CHW, 1);
+        ImageNetTransform t = assertInstanceOf(ImageNetTransform.class, meta.preprocessing(rgb));
         assertEquals(Normalization.imageNet(), t.normalization());
         assertEquals(64, t.cropSize());
         assertEquals(73, t.resizeSize());
@@ -168,10 +175,11 @@ class ModelMetadataTest {
         m.put("num_classes", "3");
         m.put("in_channels", "1");
         m.put("activation", "ReLU6");
-        ModelMetadata small = ModelMetadata.parse(m, "m", 1);
-        assertEquals(List.of("class 0", "class 1", "class 2"), small.labels().names());
-        assertEquals(Normalization.none(1), assertInstanceOf(ImageNetTransform.class, small.preprocessing()).normalization());
-        assertEquals(Activation.RELU6, small.config().activation());
+        Metadata small = Metadata.parse(m, "m");
+        assertEquals(List.of("class 0", "class 1", "class 2"), small.labels(3).names());
+        ModelConfig gray = new ModelConfig(0.5, 64, 3, 1, Activation.RELU6, 1e-5, PixelLayout.CHW, 1);
+        assertEquals(Normalization.none(1), assertInstanceOf(ImageNetTransform.class, small.preprocessing(gray)).normalization());
+        assertEquals(Activation.RELU6, small.activation());
     }
 
     @Test
@@ -180,32 +188,43 @@ class ModelMetadataTest {
         m.put("in_channels", "3");
         m.put("mean", "0.5, 0.25,0.125");
         m.put("std", "1,2,4");
-        Normalization n = assertInstanceOf(ResizeBilinearTransform.class, ModelMetadata.parse(m, "m", 1).preprocessing())
+        ModelConfig rgb = new ModelConfig(0.25, 32, 10, 3, Activation.RELU6, 1e-3, PixelLayout.CHW, 1);
+        Normalization n = assertInstanceOf(ResizeBilinearTransform.class, Metadata.parse(m, "m").preprocessing(rgb))
                 .normalization();
         assertEquals(3, n.channels());
         assertArrayEquals(new float[] {0.5f, 0.25f, 0.125f}, new float[] {n.mean(0), n.mean(1), n.mean(2)});
         assertArrayEquals(new float[] {1, 2, 4}, new float[] {n.std(0), n.std(1), n.std(2)});
     }
 
+    /** A plain state_dict without metadata loads: α, classes and input channels come from its tensors. */
     @Test
-    void missingRequiredKeysAreListed() throws Exception {
-        Map<String, String> m = metadata("pad");
-        m.remove("width_multiplier");
-        m.remove("num_classes");
-        assertFalse(ModelMetadata.describesModel(m));
-        String message = rejected(m).getMessage();
-        assertTrue(message.contains("width_multiplier") && message.contains("num_classes"), message);
-        assertTrue(message.contains("model.safetensors"), message);
-        assertFalse(message.contains("resolution"), message);
-
-        // Through a file without any metadata: every required key is missing.
+    void aFileWithoutMetadataIsReadOffItsTensors() throws Exception {
         Path file = dir.resolve("bare.safetensors");
         Weights.random(CONFIG, 2).save(file, DType.F32, Map.of());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MobileNetV1.load(file));
-        for (String key : List.of("architecture", "width_multiplier", "resolution", "in_channels", "num_classes")) {
-            assertTrue(e.getMessage().contains(key), e.getMessage());
+        try (MobileNetV1 model = MobileNetV1.builder().resolution(32).load(file)) {
+            ModelConfig c = model.config();
+            assertEquals(0.25, c.widthMultiplier());
+            assertEquals(10, c.classes());
+            assertEquals(1, c.inChannels());
+            assertEquals(Activation.RELU, c.activation(), "no metadata, reference names: ReLU");
+            assertEquals(1e-5, c.batchNormEpsilon());
+            assertEquals(List.of("class 0", "class 1"), model.labels().names().subList(0, 2));
         }
-        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        try (MobileNetV1 model = MobileNetV1.load(file)) {
+            assertEquals(224, model.config().resolution(), "the default resolution when nothing says otherwise");
+        }
+    }
+
+    /** Huge numbers in metadata are refused by the model's bounds before anything is allocated for them. */
+    @Test
+    void absurdMetadataIsRefusedBeforeAllocating() {
+        assertTrue(rejected(with("num_classes", "2147483647")).getMessage().contains("classes must be in 1..1048576"));
+        assertTrue(rejected(with("resolution", "5000")).getMessage().contains("resolution must be in 1..2048"));
+        assertTrue(rejected(with("resolution", "100000")).getMessage().contains("resolution must be in 1..2048"));
+        assertTrue(rejected(with("width_multiplier", "1e9")).getMessage().contains("width multiplier"));
+        // In range but contradicted by the classifier's shape: the tensors are checked before labels are made.
+        String message = rejected(with("num_classes", "1000000")).getMessage();
+        assertTrue(message.contains("'fc.weight' has shape [10, 256], expected [1000000, 256]"), message);
     }
 
     @Test
@@ -279,10 +298,10 @@ class ModelMetadataTest {
 
     @Test
     void invalidModelConfigurationIsRejected() {
-        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("num_classes", "0"), "m", 1));
-        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("width_multiplier", "0.01"), "m", 1));
-        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("width_multiplier", "NaN"), "m", 1));
-        assertThrows(IllegalArgumentException.class, () -> ModelMetadata.parse(with("resolution", "-32"), "m", 1));
+        assertTrue(rejected(with("num_classes", "0")).getMessage().contains("classes"));
+        assertTrue(rejected(with("width_multiplier", "0.01")).getMessage().contains("width multiplier"));
+        assertTrue(rejected(with("width_multiplier", "NaN")).getMessage().contains("width_multiplier"));
+        assertTrue(rejected(with("resolution", "-32")).getMessage().contains("resolution"));
     }
 
     @Test

@@ -3,8 +3,7 @@ package io.github.mobilenetj.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mobilenetj.nn.Activation;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.image.PixelLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,10 +28,10 @@ class OnnxCrossCheckTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        cases.add(Arguments.of(1.0, 224, Layout.NCHW, Activation.RELU));
-        cases.add(Arguments.of(1.0, 224, Layout.NHWC, Activation.RELU6));
+        cases.add(Arguments.of(1.0, 224, PixelLayout.CHW, Activation.RELU));
+        cases.add(Arguments.of(1.0, 224, PixelLayout.HWC, Activation.RELU6));
         for (double[] ar : new double[][] {{0.5, 160}, {0.25, 128}}) {
-            for (Layout layout : Layout.values()) {
+            for (PixelLayout layout : PixelLayout.values()) {
                 for (Activation act : new Activation[] {Activation.RELU, Activation.RELU6}) {
                     cases.add(Arguments.of(ar[0], (int) ar[1], layout, act));
                 }
@@ -43,17 +42,17 @@ class OnnxCrossCheckTest {
 
     @ParameterizedTest(name = "α {0}, {1}x{1}, {2}, {3}")
     @MethodSource("cases")
-    void logitsMatchOnnxRuntime(double alpha, int resolution, Layout layout, Activation activation) throws Exception {
+    void logitsMatchOnnxRuntime(double alpha, int resolution, PixelLayout layout, Activation activation) throws Exception {
         MobileNetV1.Builder builder = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution)
                 .classes(CLASSES).activation(activation).inputLayout(layout).maxBatchSize(MAX_BATCH);
         ModelConfig config = builder.config();
         long seed = Double.doubleToLongBits(alpha) ^ resolution;
         Weights weights = Weights.random(config, seed);
-        boolean nhwc = layout == Layout.NHWC;
+        boolean nhwc = layout == PixelLayout.HWC;
         // Inputs scaled by 3 so that, through the ReLU6 models, many pre-activations exceed 6.
         double inputScale = 3.0;
 
-        try (MobileNetV1 model = builder.weights(weights).build();
+        try (MobileNetV1 model = builder.from(weights);
              Session session = model.newSession();
              OrtReference ort = OrtReference.of(config, weights, nhwc)) {
             for (int batch : new int[] {1, MAX_BATCH}) {
@@ -117,7 +116,7 @@ class OnnxCrossCheckTest {
         Weights weights = Weights.random(config, 77);
         float[] input = OrtReference.images(config, 2, 78, 3.0);
         try (OrtReference ort = OrtReference.of(config, weights, false);
-             MobileNetV1 model = builder.weights(weights).build();
+             MobileNetV1 model = builder.from(weights);
              Session session = model.newSession()) {
             float[] expected = ort.run(input, 2);
             String label = String.format(Locale.ROOT, "α %s, %dx%d, %d ch, ε %s, %s, batch 2", alpha, resolution,

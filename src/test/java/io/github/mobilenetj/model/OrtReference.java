@@ -3,7 +3,6 @@ package io.github.mobilenetj.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mobilenetj.nn.Activation;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import io.github.mobilenetj.reference.NaiveMobileNet;
 import io.github.mobilenetj.reference.OnnxMobileNetWriter;
@@ -29,7 +28,7 @@ final class OrtReference implements AutoCloseable {
 
     /** An ORT session for the model that {@code config} describes, holding the tensors of {@code weights}. */
     static OrtReference of(ModelConfig config, Weights weights, boolean nhwcInput) {
-        return of(specOf(config), name -> weights.tensor(name).values(), nhwcInput);
+        return of(specOf(config), name -> weights.values(name), nhwcInput);
     }
 
     static OrtReference of(MobileNetSpec spec, Function<String, float[]> weights, boolean nhwcInput) {
@@ -42,7 +41,6 @@ final class OrtReference implements AutoCloseable {
         MobileNetSpec.Activation act = switch (config.activation()) {
             case RELU -> MobileNetSpec.Activation.RELU;
             case RELU6 -> MobileNetSpec.Activation.RELU6;
-            case NONE -> throw new IllegalArgumentException("no reference for activation NONE");
         };
         return new MobileNetSpec(config.widthMultiplier(), config.resolution(), config.inChannels(), config.classes(),
                 act, config.batchNormEpsilon());

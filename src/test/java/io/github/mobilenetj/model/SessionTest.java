@@ -43,9 +43,9 @@ class SessionTest {
                 .maxBatchSize(MAX_BATCH);
         config = builder.config();
         weights = Weights.random(config, 2024);
-        model = builder.weights(weights).build();
+        model = builder.from(weights);
         ort = OrtReference.of(config, weights, false);
-        imageSize = model.imageSize();
+        imageSize = model.config().imageSize();
         assertEquals(3 * 64 * 64, imageSize);
     }
 
@@ -124,21 +124,43 @@ class SessionTest {
         }
     }
 
+    /**
+     * Buffers in the other byte order (views of a big-endian ByteBuffer, heap or direct) hold the
+     * same floats and give the same logits: their bytes are converted, never read as native floats.
+     */
     @Test
-    void bigEndianDirectBufferIsRejected() {
+    void buffersInTheOtherByteOrderAreConverted() {
         ByteOrder foreign = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
-        FloatBuffer foreignImages = ByteBuffer.allocateDirect(imageSize * Float.BYTES).order(foreign).asFloatBuffer();
-        FloatBuffer foreignLogits = ByteBuffer.allocateDirect(CLASSES * Float.BYTES).order(foreign).asFloatBuffer();
-        FloatBuffer images = ByteBuffer.allocateDirect(imageSize * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer logits = FloatBuffer.allocate(CLASSES);
-        try (Session session = model.newSession()) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> session.run(foreignImages, logits));
-            assertTrue(e.getMessage().contains("byte order"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class, () -> session.run(images, foreignLogits));
-            assertTrue(e.getMessage().contains("byte order"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class, () -> session.run(images, logits.asReadOnlyBuffer()));
-            assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+        int batch = 2;
+        float[] input = images(batch, 77);
+        float[] expected = ort.run(input, batch);
+        for (boolean direct : new boolean[] {false, true}) {
+            ByteBuffer inBytes = direct ? ByteBuffer.allocateDirect(input.length * Float.BYTES)
+                    : ByteBuffer.allocate(input.length * Float.BYTES);
+            ByteBuffer outBytes = direct ? ByteBuffer.allocateDirect((batch * CLASSES + 3) * Float.BYTES)
+                    : ByteBuffer.allocate((batch * CLASSES + 3) * Float.BYTES);
+            FloatBuffer foreignImages = inBytes.order(foreign).asFloatBuffer().put(input).flip();
+            FloatBuffer foreignLogits = outBytes.order(foreign).asFloatBuffer();
+            foreignLogits.position(3); // positions are honoured and not moved
+            try (Session session = model.newSession()) {
+                session.run(foreignImages, foreignLogits);
+                assertEquals(0, foreignImages.position());
+                assertEquals(3, foreignLogits.position());
+                float[] got = new float[batch * CLASSES];
+                foreignLogits.get(3, got);
+                OrtReference.assertClose(expected, got, (direct ? "direct" : "heap") + " " + foreign + " buffers");
+                // Mixed: native-order images, foreign-order logits.
+                FloatBuffer nativeImages = ByteBuffer.allocateDirect(input.length * Float.BYTES)
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer().put(input).flip();
+                FloatBuffer foreignOut = ByteBuffer.allocate(batch * CLASSES * Float.BYTES).order(foreign).asFloatBuffer();
+                session.run(nativeImages, foreignOut);
+                float[] mixed = new float[batch * CLASSES];
+                foreignOut.get(0, mixed);
+                OrtReference.assertClose(expected, mixed, "native images, " + foreign + " logits");
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> session.run(nativeImages, FloatBuffer.allocate(CLASSES).asReadOnlyBuffer()));
+                assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+            }
         }
     }
 
@@ -207,22 +229,30 @@ class SessionTest {
                 () -> session.run(FloatBuffer.allocate(imageSize), FloatBuffer.allocate(CLASSES)));
     }
 
+    /**
+     * Closing the model closes its open sessions (a pool shuts down by closing the model), after
+     * which they refuse to run; new sessions are refused.
+     */
     @Test
-    void modelRefusesToCloseWhileASessionIsOpen() throws Exception {
+    void closingTheModelClosesItsSessions() throws Exception {
         MobileNetV1 own = MobileNetV1.builder().widthMultiplier(0.25).resolution(48).classes(CLASSES).build();
         Session a = own.newSession();
         Session b = own.newSession();
-        a.run(new float[own.imageSize()]);
-        assertThrows(IllegalStateException.class, own::close);
+        a.run(new float[own.config().imageSize()]);
+        assertEquals(2, own.openSessions());
         a.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, own::close);
-        assertTrue(e.getMessage().contains("1"), e.getMessage());
-        // Still usable after the refused close.
-        assertEquals(CLASSES, b.run(new float[own.imageSize()]).length);
-        b.close();
+        assertEquals(1, own.openSessions());
+        assertEquals(CLASSES, b.run(new float[own.config().imageSize()]).length);
         own.close();
+        assertTrue(own.isClosed());
+        assertTrue(b.isClosed(), "the model's close closed its last session");
+        assertEquals(0, own.openSessions());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.run(new float[own.config().imageSize()]));
+        assertTrue(e.getMessage().contains("closed") && e.getMessage().contains("its model was closed"), e.getMessage());
         assertDoesNotThrow(own::close, "a second close does nothing");
-        assertThrows(IllegalStateException.class, own::newSession);
+        assertDoesNotThrow(b::close, "closing a session of a closed model does nothing");
+        e = assertThrows(IllegalStateException.class, own::newSession);
+        assertTrue(e.getMessage().contains("is closed"), e.getMessage());
     }
 
     @Test

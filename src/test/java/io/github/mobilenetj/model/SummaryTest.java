@@ -3,9 +3,8 @@ package io.github.mobilenetj.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mobilenetj.nn.Activation;
 import io.github.mobilenetj.nn.BatchNorm;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SummaryTest {
 
     private static ModelConfig config(double alpha, int resolution) {
-        return new ModelConfig(alpha, resolution, 1000, 3, Activation.RELU, BatchNorm.PYTORCH_EPSILON, Layout.NCHW, 1);
+        return new ModelConfig(alpha, resolution, 1000, 3, Activation.RELU, BatchNorm.PYTORCH_EPSILON, PixelLayout.CHW, 1);
     }
 
     @Test
@@ -129,7 +128,7 @@ class SummaryTest {
 
     @Test
     void reluSixIsNamedInTheTable() {
-        ModelConfig c = new ModelConfig(1.0, 224, 1000, 3, Activation.RELU6, 1e-3, Layout.NHWC, 1);
+        ModelConfig c = new ModelConfig(1.0, 224, 1000, 3, Activation.RELU6, 1e-3, PixelLayout.HWC, 1);
         Summary s = Summary.of(c);
         assertEquals(27, s.rows().stream().filter(r -> r.layer().startsWith("ReLU6")).count());
         assertEquals(568_740_352L, s.totalMultiplyAdds());

@@ -2,11 +2,15 @@ package io.github.mobilenetj.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mobilenetj.dnnl.Engine;
+import io.github.mobilenetj.image.PixelLayout;
+import io.github.mobilenetj.io.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -45,7 +49,7 @@ class BatchNormFoldTest {
         for (Kind kind : Kind.values()) {
             for (double eps : new double[] {1e-5, 1e-3}) {
                 for (boolean bias : new boolean[] {false, true}) {
-                    for (Layout layout : Layout.values()) {
+                    for (PixelLayout layout : PixelLayout.values()) {
                         list.add(Arguments.of(kind, eps, bias, layout));
                     }
                 }
@@ -72,7 +76,7 @@ class BatchNormFoldTest {
 
     @ParameterizedTest(name = "{0} eps={1} bias={2} {3}")
     @MethodSource("cases")
-    void foldedConvolutionMatchesConvThenBatchNormThenRelu(Kind kind, double eps, boolean withBias, Layout layout) {
+    void foldedConvolutionMatchesConvThenBatchNormThenRelu(Kind kind, double eps, boolean withBias, PixelLayout layout) {
         SplittableRandom r = new SplittableRandom(kind.ordinal() * 1000L + (long) (1 / eps) + (withBias ? 7 : 0));
         int n = 2, cin = 24, h = 9, w = 11;
         int cout = kind == Kind.DEPTHWISE ? cin : 40;
@@ -86,10 +90,10 @@ class BatchNormFoldTest {
         BatchNorm bn = randomBatchNorm(r, cout, eps);
 
         Conv2d.Builder builder = kind == Kind.DEPTHWISE ? Conv2d.depthwise(cin, 3) : Conv2d.pointwise(cin, cout);
-        Conv2d conv = builder.stride(stride).padding(pad).weights(weights).bias(bias).build();
-        Conv2d folded = conv.foldBatchNorm(bn).withActivation(Activation.RELU);
-        assertTrue(folded.hasBias(), "folding always produces a bias");
-        assertEquals(Activation.RELU, folded.activation());
+        Conv2d conv = builder.stride(stride).padding(pad).bias().relu().build();
+        float[] foldedWeights = weights.clone();
+        float[] foldedBias = bias == null ? new float[cout] : bias.clone();
+        fold(bn, foldedWeights, foldedBias);
 
         Shape input = Shape.of(n, cin, h, w);
         Shape output = conv.outputShape(input);
@@ -97,15 +101,15 @@ class BatchNormFoldTest {
         // The unfolded computation, in the order a framework runs it.
         float[] y = Naive.conv2d(x, n, cin, h, w, weights, bias, cout, k, k, stride, pad, pad, pad, pad, groups);
         y = Naive.batchNorm(y, n, cout, hw, bn);
-        float[] want = Naive.activate(y, Activation.RELU);
+        float[] want = Naive.activate(y, Float.POSITIVE_INFINITY);
 
-        float[] in = layout == Layout.NCHW ? x : Naive.toNhwc(x, n, cin, h, w);
-        float[] got = new float[(int) output.elementCount()];
-        try (CompiledNetwork net = Sequential.of(folded).compile(engine, input, layout, layout);
-                Execution exec = net.newExecution()) {
-            exec.run(in, got);
+        float[] in = layout == PixelLayout.CHW ? x : Naive.toNhwc(x, n, cin, h, w);
+        float[] got;
+        try (TestNet net = TestNet.compile(engine, List.of(conv), Arrays.asList(foldedWeights), Arrays.asList(foldedBias),
+                input, layout, layout, DType.F32, 1)) {
+            got = net.run(in);
         }
-        if (layout == Layout.NHWC) {
+        if (layout == PixelLayout.HWC) {
             want = Naive.toNhwc(want, n, cout, output.height(), output.width());
         }
         float tolerance = 1e-4f * Math.max(1f, Naive.maxAbs(want));
@@ -115,6 +119,13 @@ class BatchNormFoldTest {
 
     // ---------------------------------------------------------------- the arithmetic itself
 
+    /** {@link BatchNorm#foldInto} on arrays: weights and bias rewritten in place. */
+    private static void fold(BatchNorm bn, float[] weights, float[] bias) {
+        MemorySegment w = MemorySegment.ofArray(weights);
+        MemorySegment b = MemorySegment.ofArray(bias);
+        bn.foldInto(w, b);
+    }
+
     /**
      * One channel, by hand: gamma 3, beta 0.5, mean 4, variance 3, eps 1, so
      * scale = 3 / sqrt(3 + 1) = 1.5; w' = 1.5 w; b' = 0.5 + (b - 4) * 1.5.
@@ -123,29 +134,17 @@ class BatchNormFoldTest {
     void foldingArithmeticOnOneChannel() {
         BatchNorm bn = new BatchNorm(new float[] {3f}, new float[] {0.5f}, new float[] {4f}, new float[] {3f}, 1.0);
         float[] weights = {1, 2, 3, 4, 5, 6, 7, 8, -9};
+        float[] w = weights.clone();
+        float[] b = {1f};
+        fold(bn, w, b);
+        assertArrayEquals(new float[] {1.5f, 3f, 4.5f, 6f, 7.5f, 9f, 10.5f, 12f, -13.5f}, w);
+        assertArrayEquals(new float[] {-4f}, b); // 0.5 + (1 - 4) * 1.5
 
-        Conv2d withBias = Conv2d.builder(1, 1).kernel(3).padding(1).stride(2).weights(weights).bias(new float[] {1f})
-                .activation(Activation.RELU6).build();
-        Conv2d folded = withBias.foldBatchNorm(bn);
-        assertArrayEquals(new float[] {1.5f, 3f, 4.5f, 6f, 7.5f, 9f, 10.5f, 12f, -13.5f}, folded.weights());
-        assertArrayEquals(new float[] {-4f}, folded.bias()); // 0.5 + (1 - 4) * 1.5
-
-        Conv2d withoutBias = Conv2d.builder(1, 1).kernel(3).weights(weights).build();
-        Conv2d folded2 = withoutBias.foldBatchNorm(bn);
-        assertArrayEquals(new float[] {1.5f, 3f, 4.5f, 6f, 7.5f, 9f, 10.5f, 12f, -13.5f}, folded2.weights());
-        assertArrayEquals(new float[] {-5.5f}, folded2.bias()); // 0.5 + (0 - 4) * 1.5
-
-        // Everything else is kept; the original is untouched.
-        assertEquals(3, folded.kernelH());
-        assertEquals(3, folded.kernelW());
-        assertEquals(2, folded.strideH());
-        assertEquals(1, folded.padTop());
-        assertEquals(1, folded.padRight());
-        assertEquals(1, folded.groups());
-        assertEquals(Activation.RELU6, folded.activation());
-        assertArrayEquals(weights, withBias.weights());
-        assertArrayEquals(new float[] {1f}, withBias.bias());
-        assertNull(withoutBias.bias());
+        float[] w2 = weights.clone();
+        float[] b2 = {0f}; // a convolution without bias
+        fold(bn, w2, b2);
+        assertArrayEquals(new float[] {1.5f, 3f, 4.5f, 6f, 7.5f, 9f, 10.5f, 12f, -13.5f}, w2);
+        assertArrayEquals(new float[] {-5.5f}, b2); // 0.5 + (0 - 4) * 1.5
     }
 
     /** Per-channel scales on a 2-channel pointwise conv: each output row is scaled by its own channel. */
@@ -154,28 +153,46 @@ class BatchNormFoldTest {
         // channel 0: scale = 2 / sqrt(0.75 + 0.25) = 2; channel 1: scale = 1 / sqrt(15.75 + 0.25) = 0.25
         BatchNorm bn = new BatchNorm(new float[] {2f, 1f}, new float[] {0f, 1f}, new float[] {1f, -2f},
                 new float[] {0.75f, 15.75f}, 0.25);
-        Conv2d conv = Conv2d.pointwise(3, 2).weights(new float[] {1, 2, 3, 4, 5, 6}).bias(new float[] {3f, 2f}).build();
-        Conv2d folded = conv.foldBatchNorm(bn);
-        assertArrayEquals(new float[] {2, 4, 6, 1, 1.25f, 1.5f}, folded.weights());
+        float[] w = {1, 2, 3, 4, 5, 6};
+        float[] b = {3f, 2f};
+        fold(bn, w, b);
+        assertArrayEquals(new float[] {2, 4, 6, 1, 1.25f, 1.5f}, w);
         // b'0 = 0 + (3 - 1) * 2 = 4; b'1 = 1 + (2 + 2) * 0.25 = 2
-        assertArrayEquals(new float[] {4f, 2f}, folded.bias());
+        assertArrayEquals(new float[] {4f, 2f}, b);
     }
 
     @Test
     void foldingComputesInDoublePrecision() {
         // gamma / sqrt(var + eps) with var + eps = 1e-5: scale = 1000 * sqrt(10) ≈ 316.2278.
         BatchNorm bn = new BatchNorm(new float[] {1f}, new float[] {0f}, new float[] {0f}, new float[] {0f}, 1e-5);
-        Conv2d folded = Conv2d.pointwise(1, 1).weights(new float[] {1f}).build().foldBatchNorm(bn);
-        assertEquals((float) (1 / Math.sqrt(1e-5)), folded.weights()[0], 0f);
+        float[] w = {1f};
+        fold(bn, w, new float[1]);
+        assertEquals((float) (1 / Math.sqrt(1e-5)), w[0], 0f);
     }
 
     @Test
     void foldingRejectsAChannelMismatch() {
         BatchNorm bn = new BatchNorm(new float[3], new float[3], new float[3], new float[] {1, 1, 1}, 1e-5);
-        Conv2d conv = Conv2d.pointwise(2, 4).weights(new float[8]).build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conv.foldBatchNorm(bn));
-        assertTrue(e.getMessage().contains("3") && e.getMessage().contains("4"), e.getMessage());
-        NullPointerException npe = assertThrows(NullPointerException.class, () -> conv.foldBatchNorm(null));
-        assertEquals("bn", npe.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fold(bn, new float[8], new float[4]));
+        assertTrue(e.getMessage().contains("3"), e.getMessage());
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> fold(bn, new float[9], new float[4]));
+        assertTrue(e2.getMessage().contains("bias") && e2.getMessage().contains("3 channels"), e2.getMessage());
+    }
+
+    /** A scale that overflows float (tiny variance, huge gamma) is refused, naming the channel, instead of folding to Inf. */
+    @Test
+    void foldingRefusesNonFiniteResults() {
+        BatchNorm bn = new BatchNorm(new float[] {1f, 3e38f}, new float[2], new float[2], new float[] {1f, 0f}, 1e-30);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fold(bn, new float[] {1f, 2f}, new float[2]));
+        assertTrue(e.getMessage().startsWith("channel 1"), e.getMessage());
+    }
+
+    @Test
+    void batchNormRejectsNonPositiveVariancePlusEpsilon() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BatchNorm(new float[2], new float[2], new float[2], new float[] {1f, -1f}, 1e-5));
+        assertTrue(e.getMessage().contains("channel 1"), e.getMessage());
+        assertEquals(2, new BatchNorm(new float[2], new float[2], new float[2], new float[] {1f, 1f}, 0).channels());
     }
 }

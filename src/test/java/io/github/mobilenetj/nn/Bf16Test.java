@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.mobilenetj.dnnl.DataType;
 import io.github.mobilenetj.dnnl.Engine;
+import io.github.mobilenetj.image.PixelLayout;
+import io.github.mobilenetj.io.DType;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,29 +46,30 @@ class Bf16Test {
         float[] pwW = Naive.random(random, 40 * c, 0.3);
         float[] fcW = Naive.random(random, 10 * 40, 0.3);
         float[] fcB = Naive.random(random, 10, 0.1);
-        Sequential net = Sequential.of(
-                Conv2d.depthwise(c, 3).padding(1).weights(dwW).bias(dwB).activation(Activation.RELU6).build(),
-                Conv2d.pointwise(c, 40).weights(pwW).activation(Activation.RELU).build(),
+        List<Layer> net = List.of(
+                Conv2d.depthwise(c, 3).padding(1).bias().relu(6).build(),
+                Conv2d.pointwise(c, 40).relu().build(),
                 new GlobalAvgPool(),
-                new Linear(40, 10, fcW, fcB));
+                new Linear(40, 10, true));
 
-        float[] dw = Naive.activate(Naive.conv2d(x, 2, c, h, h, dwW, dwB, c, 3, 3, 1, 1, 1, 1, 1, c), Activation.RELU6);
-        float[] pw = Naive.activate(Naive.conv2d(dw, 2, c, h, h, pwW, null, 40, 1, 1, 1, 0, 0, 0, 0, 1), Activation.RELU);
+        float[] dw = Naive.activate(Naive.conv2d(x, 2, c, h, h, dwW, dwB, c, 3, 3, 1, 1, 1, 1, 1, c), 6f);
+        float[] pw = Naive.activate(Naive.conv2d(dw, 2, c, h, h, pwW, null, 40, 1, 1, 1, 0, 0, 0, 0, 1), Float.POSITIVE_INFINITY);
         float[] expected = Naive.linear(Naive.globalAvgPool(pw, 2, 40, h * h), 2, 40, fcW, fcB, 10);
 
-        float[] got = new float[20];
-        CompiledNetwork bf16;
+        float[] got;
+        TestNet bf16;
         try {
-            bf16 = net.compile(engine, Shape.of(2, c, h, h), Layout.NCHW, Layout.NCHW, DataType.BF16);
+            bf16 = TestNet.compile(engine, net, Arrays.asList(dwW, pwW, null, fcW), Arrays.asList(dwB, null, null, fcB),
+                    Shape.of(2, c, h, h), PixelLayout.CHW, PixelLayout.CHW, DType.BF16, 1);
         } catch (UnsupportedOperationException e) {
             // CPUs without bf16 instructions (NEON-only aarch64): a clear error naming the feature is the contract.
             assertTrue(e.getMessage().contains("bf16") && e.getMessage().contains("FEAT_BF16"), e.getMessage());
             assumeTrue(false, "no bf16 convolutions on this CPU: " + e.getMessage());
             return;
         }
-        try (CompiledNetwork compiled = bf16; Execution exec = compiled.newExecution()) {
-            assertEquals(DataType.BF16, compiled.dataType());
-            exec.run(x, got);
+        try (TestNet compiled = bf16) {
+            assertEquals(DType.BF16, compiled.network.computeType());
+            got = compiled.run(x);
         }
         // Magnitude bound: sum over the chain of |activations| x |weights|, times 4 roundings of 2^-8.
         float scale = Naive.maxAbs(Naive.linear(Naive.globalAvgPool(abs(pw), 2, 40, h * h), 2, 40, abs(fcW), abs(fcB), 10));

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.mobilenetj.image.PixelLayout;
+import io.github.mobilenetj.model.Kernel;
 import io.github.mobilenetj.model.MobileNetV1;
-import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.model.Weights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,40 +121,37 @@ class EmulatedKernelsTest {
     }
 
     /** The convolutions of a MobileNetV1 compiled (not run) for batch 1, with their implementations. */
-    private static List<CompiledNetwork.PrimitiveInfo> convolutions(double alpha, int resolution, Layout inputLayout)
-            throws IOException {
-        MobileNetV1.Builder builder = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(10)
-                .inputLayout(inputLayout).maxBatchSize(1);
-        ModelConfig config = builder.config();
-        try (MobileNetV1 model = builder.weights(Weights.random(config, 14)).build()) {
-            List<CompiledNetwork.PrimitiveInfo> convs = new ArrayList<>();
-            for (CompiledNetwork.PrimitiveInfo p : model.primitives()) {
-                if (!p.reorder() && p.operation().equals("convolution")) {
-                    convs.add(p);
+    private static List<Kernel> convolutions(double alpha, int resolution, PixelLayout inputLayout) {
+        try (MobileNetV1 model = MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution).classes(10)
+                .inputLayout(inputLayout).maxBatchSize(1).seed(14).build()) {
+            List<Kernel> convs = new ArrayList<>();
+            for (Kernel k : model.kernels()) {
+                if (!k.reorder() && k.operation().equals("convolution")) {
+                    convs.add(k);
                 }
             }
             return convs;
         }
     }
 
-    private static void check(double alpha, int resolution, Layout inputLayout) throws IOException {
+    private static void check(double alpha, int resolution, PixelLayout inputLayout) {
         String cpu = System.getProperty(ReferenceKernelWarningTest.EMULATED_CPU);
         Expectation expectation = expected(cpu, System.getProperty("os.name"), System.getProperty("os.arch"),
                 EmulatedKernelsTest::procCpuinfo);
         assumeTrue(!expectation.equals(Expectation.UNKNOWN), "kernels not measured for this CPU ("
                 + (cpu != null ? "qemu -cpu " + cpu : System.getProperty("os.name") + " " + System.getProperty("os.arch")) + ")");
-        List<CompiledNetwork.PrimitiveInfo> convs = convolutions(alpha, resolution, inputLayout);
+        List<Kernel> convs = convolutions(alpha, resolution, inputLayout);
         String what = "MobileNetV1 " + alpha + "-" + resolution + " " + inputLayout + " on "
                 + (cpu != null ? "qemu -cpu " + cpu : System.getProperty("os.arch"));
         assertEquals(27, convs.size(), what + ": 1 + 13 x 2 convolutions");
         List<String> wrong = new ArrayList<>();
-        for (CompiledNetwork.PrimitiveInfo p : convs) {
+        for (Kernel p : convs) {
             String impl = p.implementation();
-            System.out.println("KERNELS " + what + " | " + p.label() + " | " + impl);
+            System.out.println("KERNELS " + what + " | " + p.layer() + " | " + impl);
             boolean reference = ReferenceKernelWarning.isReference(impl);
             if (reference != expectation.reference()
                     || (!expectation.reference() && expectation.isa().isPresent() && !impl.endsWith(":" + expectation.isa().get()))) {
-                wrong.add(p.label() + " = " + impl);
+                wrong.add(p.layer() + " = " + impl);
             }
         }
         assertTrue(wrong.isEmpty(), what + ": expected " + (expectation.reference() ? "reference kernels (gemm:ref)"
@@ -164,18 +161,18 @@ class EmulatedKernelsTest {
     }
 
     @Test
-    void smallMobileNetNchw() throws IOException {
-        check(0.25, 128, Layout.NCHW);
+    void smallMobileNetNchw() {
+        check(0.25, 128, PixelLayout.CHW);
     }
 
     @Test
-    void smallMobileNetNhwc() throws IOException {
-        check(0.25, 128, Layout.NHWC);
+    void smallMobileNetNhwc() {
+        check(0.25, 128, PixelLayout.HWC);
     }
 
     /** The paper's network at full size (compiled only: creating its primitives is cheap even under qemu). */
     @Test
-    void fullMobileNetNhwc() throws IOException {
-        check(1.0, 224, Layout.NHWC);
+    void fullMobileNetNhwc() {
+        check(1.0, 224, PixelLayout.HWC);
     }
 }

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mobilenetj.dnnl.Engine;
+import io.github.mobilenetj.image.PixelLayout;
+import io.github.mobilenetj.io.DType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -15,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Linear, GlobalAvgPool, Softmax and a small Sequential against the naive reference. */
+/** Linear, GlobalAvgPool and a small conv -> pool -> linear network against the naive reference. */
 @Tag("arm64")
 class LayersTest {
 
@@ -31,23 +34,22 @@ class LayersTest {
         engine.close();
     }
 
-    /** Runs {@code net} on {@code x} (NCHW order) given in {@code layout}; returns the output in NCHW order. */
-    private static float[] run(Sequential net, Shape input, Layout layout, float[] x) {
-        Shape output = net.outputShape(input);
-        float[] in = layout == Layout.NCHW ? x : Naive.toNhwc(x, input.batch(), input.channels(), input.height(), input.width());
-        float[] got = new float[(int) output.elementCount()];
-        try (CompiledNetwork compiled = net.compile(engine, input, layout, layout);
-                Execution exec = compiled.newExecution()) {
-            assertEquals(input, compiled.inputShape());
-            assertEquals(output, compiled.outputShape());
-            assertEquals(input.elementCount() * Float.BYTES, compiled.inputBytes());
-            assertEquals(output.elementCount() * Float.BYTES, compiled.outputBytes());
-            exec.run(in, got);
-        }
-        if (layout == Layout.NHWC && (output.height() > 1 || output.width() > 1)) {
+    /** Runs {@code layers} on {@code x} (NCHW order) given in {@code layout}; returns the [N, C, 1, 1] output. */
+    private static float[] run(List<Layer> layers, List<float[]> weights, List<float[]> biases, Shape input,
+            PixelLayout layout, float[] x) {
+        Shape output = Network.outputShape(layers, input);
+        if (output.height() > 1 || output.width() > 1) {
             throw new AssertionError("only [N, C, 1, 1] outputs are compared here");
         }
-        return got; // [N, C, 1, 1] is the same in both layouts
+        float[] in = layout == PixelLayout.CHW ? x
+                : Naive.toNhwc(x, input.batch(), input.channels(), input.height(), input.width());
+        try (TestNet net = TestNet.compile(engine, layers, weights, biases, input, layout, layout, DType.F32, 1)) {
+            assertEquals(input, net.network.inputShape());
+            assertEquals(output, net.network.outputShape());
+            assertEquals(input.elementCount() * Float.BYTES, net.network.inputBytes());
+            assertEquals(output.elementCount() * Float.BYTES, net.network.outputBytes());
+            return net.run(in); // [N, C, 1, 1] is the same in both layouts
+        }
     }
 
     private static void assertClose(float[] want, float[] got, String what) {
@@ -66,7 +68,7 @@ class LayersTest {
         };
         for (int[] s : inputs) {
             for (boolean bias : new boolean[] {true, false}) {
-                for (Layout layout : Layout.values()) {
+                for (PixelLayout layout : PixelLayout.values()) {
                     list.add(Arguments.of(s[0], s[1], s[2], s[3], s[1] == 1024 ? 1000 : 10, bias, layout));
                 }
             }
@@ -76,19 +78,20 @@ class LayersTest {
 
     @ParameterizedTest(name = "n{0} c{1} {2}x{3} -> {4} bias={5} {6}")
     @MethodSource("linearCases")
-    void linearMatchesNaive(int n, int c, int h, int w, int out, boolean withBias, Layout layout) {
+    void linearMatchesNaive(int n, int c, int h, int w, int out, boolean withBias, PixelLayout layout) {
         SplittableRandom r = new SplittableRandom(1000L * c + 10L * h + w + (withBias ? 1 : 0));
         int in = c * h * w;
         float[] weights = Naive.random(r, out * in, 1.0 / Math.sqrt(in));
         float[] bias = withBias ? Naive.random(r, out, 1.0) : null;
         float[] x = Naive.random(r, n * in, 2.0);
-        Linear linear = new Linear(in, out, weights, bias);
+        Linear linear = new Linear(in, out, withBias);
         Shape input = Shape.of(n, c, h, w);
         assertEquals(Shape.of(n, out, 1, 1), linear.outputShape(input));
         assertEquals((long) in * out + (withBias ? out : 0), linear.parameterCount());
 
         float[] want = Naive.linear(x, n, in, weights, bias, out);
-        assertClose(want, run(Sequential.of(linear), input, layout, x), layout.toString());
+        assertClose(want, run(List.of(linear), Arrays.asList(weights), Arrays.asList(bias), input, layout, x),
+                layout.toString());
     }
 
     // ---------------------------------------------------------------- GlobalAvgPool
@@ -98,7 +101,7 @@ class LayersTest {
         for (int[] hw : new int[][] {{7, 5}, {112, 112}}) {
             for (int c : new int[] {3, 40, 64}) {
                 for (int n : new int[] {1, 3}) {
-                    for (Layout layout : Layout.values()) {
+                    for (PixelLayout layout : PixelLayout.values()) {
                         list.add(Arguments.of(n, c, hw[0], hw[1], layout));
                     }
                 }
@@ -109,7 +112,7 @@ class LayersTest {
 
     @ParameterizedTest(name = "n{0} c{1} {2}x{3} {4}")
     @MethodSource("poolCases")
-    void globalAvgPoolMatchesNaive(int n, int c, int h, int w, Layout layout) {
+    void globalAvgPoolMatchesNaive(int n, int c, int h, int w, PixelLayout layout) {
         SplittableRandom r = new SplittableRandom(7L * c + h + n);
         // An offset keeps the mean away from zero, so a missing division or a dropped row shows.
         float[] x = Naive.random(r, n * c * h * w, 3.0);
@@ -120,50 +123,8 @@ class LayersTest {
         Shape input = Shape.of(n, c, h, w);
         assertEquals(Shape.of(n, c, 1, 1), pool.outputShape(input));
         float[] want = Naive.globalAvgPool(x, n, c, h * w);
-        assertClose(want, run(Sequential.of(pool), input, layout, x), layout.toString());
-    }
-
-    // ---------------------------------------------------------------- Softmax
-
-    static Stream<Arguments> softmaxCases() {
-        return Stream.of(
-                Arguments.of(1, 10, 1.0), Arguments.of(3, 10, 5.0), Arguments.of(2, 1000, 3.0),
-                Arguments.of(4, 7, 40.0), // large logits: needs the max subtraction to stay finite
-                Arguments.of(1, 1, 1.0));
-    }
-
-    @ParameterizedTest(name = "n{0} classes{1} scale{2}")
-    @MethodSource("softmaxCases")
-    void softmaxMatchesNaive(int n, int classes, double scale) {
-        float[] x = Naive.random(new SplittableRandom(classes * 31L + n), n * classes, scale);
-        float[] want = Naive.softmax(x, n, classes);
-        for (Layout layout : Layout.values()) {
-            float[] got = run(Sequential.of(new Softmax()), Shape.of(n, classes, 1, 1), layout, x);
-            assertClose(want, got, layout.toString());
-            for (int b = 0; b < n; b++) {
-                double sum = 0;
-                for (int i = 0; i < classes; i++) {
-                    sum += got[b * classes + i];
-                }
-                assertEquals(1.0, sum, 1e-4, "probabilities of item " + b);
-            }
-        }
-    }
-
-    @ParameterizedTest(name = "n{0} classes{1}")
-    @MethodSource("softmaxCases")
-    void linearThenSoftmaxMatchesNaive(int n, int classes, double scale) {
-        SplittableRandom r = new SplittableRandom(classes + 17L * n);
-        int in = 24;
-        float[] weights = Naive.random(r, classes * in, scale / 4);
-        float[] bias = Naive.random(r, classes, 1.0);
-        float[] x = Naive.random(r, n * in, 1.0);
-        float[] want = Naive.softmax(Naive.linear(x, n, in, weights, bias, classes), n, classes);
-        for (Layout layout : Layout.values()) {
-            float[] got = run(Sequential.of(new Linear(in, classes, weights, bias), new Softmax()),
-                    Shape.of(n, in, 1, 1), layout, x);
-            assertClose(want, got, layout.toString());
-        }
+        assertClose(want, run(List.of(pool), Arrays.asList((float[]) null), Arrays.asList((float[]) null), input, layout, x),
+                layout.toString());
     }
 
     // ---------------------------------------------------------------- conv -> pool -> linear
@@ -171,19 +132,19 @@ class LayersTest {
     static Stream<Arguments> sequentialCases() {
         List<Arguments> list = new ArrayList<>();
         for (int n : new int[] {1, 2}) {
-            for (Layout layout : Layout.values()) {
-                for (Activation a : new Activation[] {Activation.RELU, Activation.RELU6}) {
-                    list.add(Arguments.of(n, layout, a));
+            for (PixelLayout layout : PixelLayout.values()) {
+                for (float cap : new float[] {Float.POSITIVE_INFINITY, 6f}) {
+                    list.add(Arguments.of(n, layout, cap));
                 }
             }
         }
         return list.stream();
     }
 
-    @ParameterizedTest(name = "n{0} {1} {2}")
+    @ParameterizedTest(name = "n{0} {1} relu cap {2}")
     @MethodSource("sequentialCases")
-    void convPoolLinearMatchesNaive(int n, Layout layout, Activation activation) {
-        SplittableRandom r = new SplittableRandom(n * 101L + layout.ordinal() * 7L + activation.ordinal());
+    void convPoolLinearMatchesNaive(int n, PixelLayout layout, float cap) {
+        SplittableRandom r = new SplittableRandom(n * 101L + layout.ordinal() * 7L + (long) Math.min(cap, 100));
         int cin = 8, cout = 16, h = 15, w = 13, classes = 10;
         float[] convW = Naive.random(r, cout * cin * 9, 0.5);
         float[] convB = Naive.random(r, cout, 0.5);
@@ -191,16 +152,16 @@ class LayersTest {
         float[] fcB = Naive.random(r, classes, 1.0);
         float[] x = Naive.random(r, n * cin * h * w, 2.0);
 
-        Conv2d conv = Conv2d.builder(cin, cout).kernel(3).stride(2).padding(1).weights(convW).bias(convB)
-                .activation(activation).build();
-        Sequential net = Sequential.of(conv, new GlobalAvgPool(), new Linear(cout, classes, fcW, fcB));
+        Conv2d conv = Naive.withActivation(Conv2d.builder(cin, cout).kernel(3).stride(2).padding(1).bias(), cap).build();
+        List<Layer> net = List.of(conv, new GlobalAvgPool(), new Linear(cout, classes, true));
         Shape input = Shape.of(n, cin, h, w);
-        assertEquals(Shape.of(n, classes, 1, 1), net.outputShape(input));
+        assertEquals(Shape.of(n, classes, 1, 1), Network.outputShape(net, input));
 
         int oh = (h + 2 - 3) / 2 + 1, ow = (w + 2 - 3) / 2 + 1;
-        float[] y = Naive.activate(Naive.conv2d(x, n, cin, h, w, convW, convB, cout, 3, 3, 2, 1, 1, 1, 1, 1), activation);
+        float[] y = Naive.activate(Naive.conv2d(x, n, cin, h, w, convW, convB, cout, 3, 3, 2, 1, 1, 1, 1, 1), cap);
         y = Naive.globalAvgPool(y, n, cout, oh * ow);
         float[] want = Naive.linear(y, n, cout, fcW, fcB, classes);
-        assertClose(want, run(net, input, layout, x), layout + " " + activation);
+        assertClose(want, run(net, Arrays.asList(convW, null, fcW), Arrays.asList(convB, null, fcB), input, layout, x),
+                layout + " cap " + cap);
     }
 }

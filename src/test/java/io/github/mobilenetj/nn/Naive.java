@@ -22,12 +22,32 @@ final class Naive {
         return NaiveMobileNet.batchNorm(x, n, c, hw, bn.gamma(), bn.beta(), bn.mean(), bn.variance(), bn.epsilon());
     }
 
-    static float[] activate(float[] x, Activation a) {
-        return switch (a) {
-            case NONE -> x.clone();
-            case RELU -> NaiveMobileNet.relu(x);
-            case RELU6 -> NaiveMobileNet.relu6(x);
-        };
+    /** The activation {@link Conv2d#reluCap()} describes: none (NaN), ReLU (+infinity), ReLU6 (6). */
+    static float[] activate(float[] x, float reluCap) {
+        if (Float.isNaN(reluCap)) {
+            return x.clone();
+        }
+        if (reluCap == Float.POSITIVE_INFINITY) {
+            return NaiveMobileNet.relu(x);
+        }
+        if (reluCap == 6f) {
+            return NaiveMobileNet.relu6(x);
+        }
+        throw new IllegalArgumentException("no naive activation for cap " + reluCap);
+    }
+
+    /** The cases the tests use: no activation, ReLU, ReLU6. */
+    static final float[] ACTIVATIONS = {Float.NaN, Float.POSITIVE_INFINITY, 6f};
+
+    static Conv2d.Builder withActivation(Conv2d.Builder b, float reluCap) {
+        if (Float.isNaN(reluCap)) {
+            return b;
+        }
+        return reluCap == Float.POSITIVE_INFINITY ? b.relu() : b.relu(reluCap);
+    }
+
+    static String activationName(float reluCap) {
+        return Float.isNaN(reluCap) ? "none" : reluCap == Float.POSITIVE_INFINITY ? "relu" : "relu" + (int) reluCap;
     }
 
     static float[] globalAvgPool(float[] x, int n, int c, int hw) {
@@ -37,10 +57,6 @@ final class Naive {
     /** y[b][o] = sum_i x[b][i] * w[o][i] + bias[o]. */
     static float[] linear(float[] x, int n, int in, float[] w, float[] bias, int out) {
         return NaiveMobileNet.linear(x, n, in, w, bias, out);
-    }
-
-    static float[] softmax(float[] x, int n, int c) {
-        return NaiveMobileNet.softmax(x, n, c);
     }
 
     /** NCHW to NHWC. */

@@ -33,32 +33,32 @@ class ReferenceKernelWarningTest {
     /** System property set by the arm64-emulated Maven profile to the qemu {@code -cpu} value. */
     static final String EMULATED_CPU = "mobilenetj.test.emulated.cpu";
 
-    private static CompiledNetwork.PrimitiveInfo conv(int index, String kind, String impl) {
-        return new CompiledNetwork.PrimitiveInfo(index + ": " + kind, "convolution", impl, false);
+    private static Network.PrimitiveInfo conv(int index, String kind, String impl) {
+        return new Network.PrimitiveInfo(index + ": " + kind, "convolution", impl, false);
     }
 
-    private static CompiledNetwork.PrimitiveInfo linear(int index, String impl) {
-        return new CompiledNetwork.PrimitiveInfo(index + ": Linear", "inner product", impl, false);
+    private static Network.PrimitiveInfo linear(int index, String impl) {
+        return new Network.PrimitiveInfo(index + ": Linear", "inner product", impl, false);
     }
 
-    private static CompiledNetwork.PrimitiveInfo reorder(String impl) {
-        return new CompiledNetwork.PrimitiveInfo("reorder to 0: Conv2d", "reorder", impl, true);
+    private static Network.PrimitiveInfo reorder(String impl) {
+        return new Network.PrimitiveInfo("reorder to 0: Conv2d", "reorder", impl, true);
     }
 
     /** MobileNet-shaped networks as oneDNN 3.13 compiles them on three CPUs. */
-    private static final List<CompiledNetwork.PrimitiveInfo> AVX512 = List.of(reorder("jit:uni"),
+    private static final List<Network.PrimitiveInfo> AVX512 = List.of(reorder("jit:uni"),
             conv(0, "Conv2d", "brg_conv_fwd:avx512_core"), conv(1, "Conv2d dw", "brdgmm_dw:avx512_core"),
             conv(2, "Conv2d 1x1", "brgconv_1x1:avx512_core"),
-            new CompiledNetwork.PrimitiveInfo("3: GlobalAvgPool", "pooling", "jit:avx512_core", false),
+            new Network.PrimitiveInfo("3: GlobalAvgPool", "pooling", "jit:avx512_core", false),
             linear(4, "brg_matmul:avx2"),
-            new CompiledNetwork.PrimitiveInfo("5: Softmax", "softmax", "jit:avx512_core", false));
-    private static final List<CompiledNetwork.PrimitiveInfo> SVE = List.of(reorder("jit:uni"),
+            new Network.PrimitiveInfo("5: Softmax", "softmax", "jit:avx512_core", false));
+    private static final List<Network.PrimitiveInfo> SVE = List.of(reorder("jit:uni"),
             conv(0, "Conv2d", "jit:sve_128"), conv(1, "Conv2d dw", "jit_dw:sve_128"), conv(2, "Conv2d 1x1", "jit_1x1:sve_128"),
-            new CompiledNetwork.PrimitiveInfo("3: GlobalAvgPool", "pooling", "jit:sve", false), linear(4, "gemm:ref"));
-    private static final List<CompiledNetwork.PrimitiveInfo> NEON = List.of(reorder("jit:uni"),
+            new Network.PrimitiveInfo("3: GlobalAvgPool", "pooling", "jit:sve", false), linear(4, "gemm:ref"));
+    private static final List<Network.PrimitiveInfo> NEON = List.of(reorder("jit:uni"),
             conv(0, "Conv2d", "gemm:ref"), conv(1, "Conv2d dw", "gemm:ref"), conv(2, "Conv2d 1x1", "gemm:ref"),
-            new CompiledNetwork.PrimitiveInfo("3: GlobalAvgPool", "pooling", "simple_nchw:any", false), linear(4, "gemm:ref"),
-            new CompiledNetwork.PrimitiveInfo("5: Softmax", "softmax", "jit:asimd", false));
+            new Network.PrimitiveInfo("3: GlobalAvgPool", "pooling", "simple_nchw:any", false), linear(4, "gemm:ref"),
+            new Network.PrimitiveInfo("5: Softmax", "softmax", "jit:asimd", false));
 
     @Test
     void referenceImplementationNames() {
@@ -84,9 +84,9 @@ class ReferenceKernelWarningTest {
 
     @Test
     void referenceReordersPoolingAndSoftmaxDoNotOffend() {
-        List<CompiledNetwork.PrimitiveInfo> primitives = List.of(reorder("ref:any"), conv(0, "Conv2d", "jit:sve_128"),
-                new CompiledNetwork.PrimitiveInfo("1: GlobalAvgPool", "pooling", "ref:any", false),
-                new CompiledNetwork.PrimitiveInfo("2: Softmax", "softmax", "ref:any", false));
+        List<Network.PrimitiveInfo> primitives = List.of(reorder("ref:any"), conv(0, "Conv2d", "jit:sve_128"),
+                new Network.PrimitiveInfo("1: GlobalAvgPool", "pooling", "ref:any", false),
+                new Network.PrimitiveInfo("2: Softmax", "softmax", "ref:any", false));
         assertEquals(List.of(), ReferenceKernelWarning.offendingLayers(primitives));
         assertEquals(List.of(), ReferenceKernelWarning.offendingLayers(List.of()));
     }
@@ -101,7 +101,7 @@ class ReferenceKernelWarningTest {
             assertTrue(arm.contains(part), "missing '" + part + "' in: " + arm);
         }
         // One convolution of several (an SVE CPU and a shape its kernels do not cover): the same advice.
-        List<CompiledNetwork.PrimitiveInfo> partial = List.of(conv(0, "Conv2d", "gemm:ref"), conv(1, "Conv2d dw", "jit_dw:sve_128"));
+        List<Network.PrimitiveInfo> partial = List.of(conv(0, "Conv2d", "gemm:ref"), conv(1, "Conv2d dw", "jit_dw:sve_128"));
         String some = ReferenceKernelWarning.message(partial, "aarch64");
         assertTrue(some.contains(" 1 layer of this network") && some.contains("Layers: [gemm:ref] 0: Conv2d. On arm64"), some);
         assertTrue(some.contains("SVE CPUs get one only for a few shapes") && some.contains(NativeLibrary.PATH_ENV), some);
@@ -163,11 +163,13 @@ class ReferenceKernelWarningTest {
     void compilingWarnsExactlyWhenConvolutionsGetReferenceKernels() throws Exception {
         ReferenceKernelWarning.resetForTests();
         try (MobileNetV1 model = MobileNetV1.builder().widthMultiplier(0.25).resolution(64).classes(10)
-                .maxBatchSize(1).randomWeights(5).build()) {
-            List<CompiledNetwork.PrimitiveInfo> offending = ReferenceKernelWarning.offendingLayers(model.primitives());
+                .maxBatchSize(1).seed(5).build()) {
+            List<Network.PrimitiveInfo> primitives = model.kernels().stream()
+                    .map(k -> new Network.PrimitiveInfo(k.layer(), k.operation(), k.implementation(), k.reorder())).toList();
+            List<Network.PrimitiveInfo> offending = ReferenceKernelWarning.offendingLayers(primitives);
             Optional<String> warning = ReferenceKernelWarning.issued();
             assertEquals(!offending.isEmpty(), warning.isPresent(), "offending " + offending + ", warning " + warning);
-            for (CompiledNetwork.PrimitiveInfo p : offending) {
+            for (Network.PrimitiveInfo p : offending) {
                 assertTrue(warning.orElseThrow().contains(p.label()), p.label() + " not named in " + warning);
             }
             String cpu = System.getProperty(EMULATED_CPU);
@@ -179,7 +181,7 @@ class ReferenceKernelWarningTest {
             }
             if (expected.orElse(false)) {
                 // NEON only: every convolution is on a reference kernel, and the warning says why.
-                List<CompiledNetwork.PrimitiveInfo> convolutions = model.primitives().stream()
+                List<Network.PrimitiveInfo> convolutions = primitives.stream()
                         .filter(p -> p.operation().equals("convolution")).toList();
                 assertEquals(convolutions, offending.stream().filter(p -> p.operation().equals("convolution")).toList());
                 assertTrue(warning.orElseThrow().contains("without SVE") && warning.get().contains("Arm Compute Library"),

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Model build time on mobilenetj, one fresh model per invocation (Mode.SingleShotTime):
  * <ul>
- * <li>{@code build}: {@code MobileNetV1.builder().weights(file).build()}: read the safetensors file (written
+ * <li>{@code build}: {@code MobileNetV1.builder()....load(file)}: read the safetensors file (written
  * once in the trial setup, so it is in the page cache), fold BatchNorm, create the batch-1 primitives, reorder
  * the weights into oneDNN's layouts;</li>
  * <li>{@code firstInference}: the same plus opening a session and its first run on a batch-1 image, i.e. the
@@ -87,7 +87,7 @@ public class Build {
         switch (primitiveCache) {
             case "off" -> PrimitiveCache.setCapacity(0);
             case "on" -> {
-                try (MobileNetV1 warm = builder().build()) {
+                try (MobileNetV1 warm = builder().load(weightsFile)) {
                     warm.config();
                 }
             }
@@ -101,18 +101,18 @@ public class Build {
 
     private MobileNetV1.Builder builder() {
         return MobileNetV1.builder().widthMultiplier(Support.parseAlpha(alpha)).resolution(resolution)
-                .classes(Support.CLASSES).threads(threads).weights(weightsFile);
+                .classes(Support.CLASSES).threads(threads);
     }
 
     @Benchmark
     public MobileNetV1 build() throws IOException {
-        model = builder().build();
+        model = builder().load(weightsFile);
         return model;
     }
 
     @Benchmark
     public float firstInference() throws IOException {
-        model = builder().build();
+        model = builder().load(weightsFile);
         session = model.newSession();
         session.run(images, logits);
         return logits.getAtIndex(ValueLayout.JAVA_FLOAT, 0);

@@ -1,12 +1,13 @@
 package io.github.mobilenetj.bench;
 
 import io.github.mobilenetj.bench.onnx.OnnxGraphWriter;
-import io.github.mobilenetj.nn.Activation;
 import io.github.mobilenetj.nn.Conv2d;
 import io.github.mobilenetj.nn.Layer;
 import io.github.mobilenetj.nn.Linear;
-import io.github.mobilenetj.nn.Sequential;
+import io.github.mobilenetj.nn.ParameterStore;
 import io.github.mobilenetj.nn.Shape;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -75,22 +76,31 @@ public enum LayerCase {
         return params;
     }
 
-    /** The layers for mobilenetj's nn API. */
-    public Sequential network() {
+    /** The layers for mobilenetj's nn API (their parameters: {@link #fill}). */
+    public List<Layer> layers() {
         List<Layer> layers = new ArrayList<>();
-        List<float[][]> params = parameters();
-        for (int i = 0; i < ops.size(); i++) {
-            Op op = ops.get(i);
-            float[] w = params.get(i)[0];
-            float[] b = params.get(i)[1];
+        for (Op op : ops) {
             if (op.fc()) {
-                layers.add(new Linear(op.in(), op.out(), w, b));
+                layers.add(new Linear(op.in(), op.out(), true));
             } else {
                 layers.add(Conv2d.builder(op.in(), op.out()).kernel(op.kernel()).stride(op.stride()).padding(op.pad())
-                        .groups(op.groups()).weights(w).bias(b).activation(Activation.RELU).build());
+                        .groups(op.groups()).bias().relu().build());
             }
         }
-        return new Sequential(layers);
+        return layers;
+    }
+
+    /** Puts every layer's weights and bias into {@code store}, as layer i of {@link #layers()}. */
+    public void fill(ParameterStore store) {
+        List<Layer> layers = layers();
+        List<float[][]> params = parameters();
+        for (int i = 0; i < layers.size(); i++) {
+            long[] shape = layers.get(i) instanceof Conv2d c ? c.weightShape() : ((Linear) layers.get(i)).weightShape();
+            MemorySegment.copy(params.get(i)[0], 0, store.allocateWeights(i, shape), ValueLayout.JAVA_FLOAT, 0,
+                    params.get(i)[0].length);
+            MemorySegment.copy(params.get(i)[1], 0, store.allocateBias(i, params.get(i)[1].length), ValueLayout.JAVA_FLOAT,
+                    0, params.get(i)[1].length);
+        }
     }
 
     /** ONNX input dims: NCHW, or [N, C] for the FC layer. */

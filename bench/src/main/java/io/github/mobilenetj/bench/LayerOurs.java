@@ -1,10 +1,6 @@
 package io.github.mobilenetj.bench;
 
-import io.github.mobilenetj.dnnl.DataType;
-import io.github.mobilenetj.dnnl.Engine;
-import io.github.mobilenetj.nn.CompiledNetwork;
-import io.github.mobilenetj.nn.Execution;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.image.PixelLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +20,9 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One or two MobileNetV1 layers ({@link LayerCase}) through mobilenetj's nn API: a {@code Sequential}
- * compiled for batch 1 and run with {@code Execution.run(MemorySegment, MemorySegment)} on native segments
- * (zero-copy). With {@code layout=NCHW} the caller's tensors are NCHW, as ONNX Runtime's are, and the
+ * One or two MobileNetV1 layers ({@link LayerCase}) through mobilenetj's internal nn API: a {@code Network}
+ * compiled for batch 1 and run with {@code Execution.run(MemorySegment, MemorySegment)} on native segments of a
+ * confined arena (zero-copy). With {@code layout=NCHW} the caller's tensors are NCHW, as ONNX Runtime's are, and the
  * compiled network includes the reorders to and from the layout oneDNN chose; with {@code NHWC} there are
  * usually none (see results/machine.json for the primitives), which isolates the convolution kernels.
  */
@@ -42,42 +38,38 @@ public class LayerOurs {
     @Param
     public LayerCase layer;
 
+    /** The caller's tensor layout: NCHW (as ORT's) or NHWC. */
     @Param({"NCHW", "NHWC"})
-    public Layout layout;
+    public String layout;
 
     /** OpenMP threads of the one calling thread. */
     @Param({"1", "2"})
     public int threads;
 
-    private Engine engine;
-    private CompiledNetwork network;
-    private Execution execution;
+    private OursLayer compiled;
     private Arena arena;
     private MemorySegment input;
     private MemorySegment output;
 
     @Setup(Level.Trial)
     public void setUp() {
-        engine = Engine.cpu();
-        network = layer.network().compile(engine, layer.input(), layout, layout, DataType.F32, threads);
-        execution = network.newExecution();
-        arena = Arena.ofShared();
-        input = arena.allocate(network.inputBytes(), 64);
-        output = arena.allocate(network.outputBytes(), 64);
+        compiled = new OursLayer(layer, layout.equals("NHWC") ? PixelLayout.HWC : PixelLayout.CHW, threads);
+        // Confined to the benchmark thread (JMH runs Scope.Thread setup there): oneDNN works in place.
+        arena = Arena.ofConfined();
+        input = arena.allocate(compiled.network.inputBytes(), 64);
+        output = arena.allocate(compiled.network.outputBytes(), 64);
         Support.fill(input, Support.INPUT_SEED);
-        execution.run(input, output);
+        compiled.execution.run(input, output);
     }
 
     @Benchmark
     public void run() {
-        execution.run(input, output);
+        compiled.execution.run(input, output);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        execution.close();
-        network.close();
-        engine.close();
+        compiled.close();
         arena.close();
     }
 }

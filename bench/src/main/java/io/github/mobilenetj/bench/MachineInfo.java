@@ -2,13 +2,11 @@ package io.github.mobilenetj.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import io.github.mobilenetj.dnnl.Dnnl;
-import io.github.mobilenetj.dnnl.DataType;
-import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.dnnl.NativeLibrary;
 import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.nn.CompiledNetwork;
-import io.github.mobilenetj.nn.Execution;
-import io.github.mobilenetj.nn.Layout;
+import io.github.mobilenetj.image.PixelLayout;
+import io.github.mobilenetj.model.Kernel;
+import io.github.mobilenetj.nn.Network;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -65,14 +63,12 @@ public final class MachineInfo {
         Map<String, Object> primitives = new LinkedHashMap<>();
         Map<String, Object> crossCheck = new LinkedHashMap<>();
         Map<String, Object> crossCheckTorch = new LinkedHashMap<>();
-        try (Engine engine = Engine.cpu()) {
-            for (LayerCase c : LayerCase.values()) {
-                for (Layout layout : Layout.values()) {
-                    try (CompiledNetwork n = c.network().compile(engine, c.input(), layout, layout)) {
-                        primitives.put("layer " + c + " " + layout, describe(n.primitives()));
-                        if (layout == Layout.NCHW) {
-                            crossCheck.put("layer " + c, compareLayer(c, n));
-                        }
+        for (LayerCase c : LayerCase.values()) {
+            for (PixelLayout layout : PixelLayout.values()) {
+                try (OursLayer n = new OursLayer(c, layout, Dnnl.threads())) {
+                    primitives.put("layer " + c + " " + layout, describe(n.network.primitives()));
+                    if (layout == PixelLayout.CHW) {
+                        crossCheck.put("layer " + c, compareLayer(c, n));
                     }
                 }
             }
@@ -81,7 +77,7 @@ public final class MachineInfo {
             int resolution = alpha == 1.0 ? 224 : 128;
             try (OursNet ours = new OursNet(alpha, resolution, 1, 1)) {
                 if (alpha == 1.0) {
-                    primitives.put("network alpha 1.0 224 batch 1", describe(ours.model.primitives()));
+                    primitives.put("network alpha 1.0 224 batch 1", describeKernels(ours.model.kernels()));
                 }
                 ModelConfig config = Support.config(alpha, resolution, 1);
                 try (OrtNet ort = new OrtNet(Support.onnx(config, Support.weights(config)),
@@ -123,11 +119,10 @@ public final class MachineInfo {
             r.put("ours Session.run(MemorySegment, MemorySegment) alpha 0.25 128 batch 1", perRun(ours::run, warmup, runs));
         }
         LayerCase fc = LayerCase.FC_1024to1000;
-        try (Engine engine = Engine.cpu(); CompiledNetwork n = fc.network().compile(engine, fc.input(), Layout.NCHW, Layout.NCHW, DataType.F32, 1);
-             Execution e = n.newExecution(); Arena arena = Arena.ofConfined()) {
-            MemorySegment in = arena.allocate(n.inputBytes(), 64);
-            MemorySegment out = arena.allocate(n.outputBytes(), 64);
-            r.put("ours Execution.run(MemorySegment, MemorySegment) " + fc, perRun(() -> e.run(in, out), warmup, runs));
+        try (OursLayer n = new OursLayer(fc, PixelLayout.CHW, 1); Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(n.network.inputBytes(), 64);
+            MemorySegment out = arena.allocate(n.network.outputBytes(), 64);
+            r.put("ours Execution.run(MemorySegment, MemorySegment) " + fc, perRun(() -> n.execution.run(in, out), warmup, runs));
         }
         ModelConfig config = Support.config(0.25, 128, 1);
         try (OrtNet ort = new OrtNet(Support.onnx(config, Support.weights(config)), new long[] {1, 3, 128, 128},
@@ -167,13 +162,13 @@ public final class MachineInfo {
         return ort.logitsBuffer();
     }
 
-    private static Map<String, Object> compareLayer(LayerCase c, CompiledNetwork n) throws Exception {
-        try (Arena arena = Arena.ofConfined(); Execution e = n.newExecution();
+    private static Map<String, Object> compareLayer(LayerCase c, OursLayer n) throws Exception {
+        try (Arena arena = Arena.ofConfined();
              OrtNet ort = new OrtNet(c.onnx(), c.onnxInputDims(), c.onnxOutputDims(), 1)) {
-            MemorySegment in = arena.allocate(n.inputBytes(), 64);
-            MemorySegment out = arena.allocate(n.outputBytes(), 64);
+            MemorySegment in = arena.allocate(n.network.inputBytes(), 64);
+            MemorySegment out = arena.allocate(n.network.outputBytes(), 64);
             Support.fill(in, Support.INPUT_SEED);
-            e.run(in, out);
+            n.execution.run(in, out);
             return compare(out, MemorySegment.ofBuffer(ort.logitsBuffer()));
         }
     }
@@ -199,10 +194,15 @@ public final class MachineInfo {
         return r;
     }
 
-    private static List<String> describe(List<CompiledNetwork.PrimitiveInfo> list) {
+    private static List<String> describe(List<Network.PrimitiveInfo> list) {
+        return describeKernels(list.stream().map(p -> new Kernel(p.label(), p.operation(), p.implementation(), p.reorder()))
+                .toList());
+    }
+
+    private static List<String> describeKernels(List<Kernel> list) {
         List<String> out = new ArrayList<>();
-        for (CompiledNetwork.PrimitiveInfo p : list) {
-            out.add(String.format(Locale.ROOT, "%s: %s %s", p.label(), p.operation(), p.implementation()));
+        for (Kernel p : list) {
+            out.add(String.format(Locale.ROOT, "%s: %s %s", p.layer(), p.operation(), p.implementation()));
         }
         return out;
     }

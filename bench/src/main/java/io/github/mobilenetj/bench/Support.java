@@ -5,7 +5,7 @@ import ai.onnxruntime.OrtSession;
 import io.github.mobilenetj.reference.MobileNetSpec;
 import io.github.mobilenetj.reference.OnnxMobileNetWriter;
 import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.model.Weights;
+import io.github.mobilenetj.model.TestWeights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -18,7 +18,7 @@ final class Support {
 
     /** Every forked benchmark JVM gets this (the library and ONNX Runtime call native code). */
     static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
-    /** Seed of {@link Weights#random}: ours, ONNX Runtime and the native baseline all use these weights. */
+    /** Seed of {@link TestWeights#random}: ours, ONNX Runtime and the native baseline all use these weights. */
     static final long WEIGHT_SEED = 42;
     /** Seed of the input values. */
     static final long INPUT_SEED = 7;
@@ -40,8 +40,8 @@ final class Support {
                 d.inputLayout(), maxBatch);
     }
 
-    static Weights weights(ModelConfig config) {
-        return Weights.random(config, WEIGHT_SEED);
+    static TestWeights weights(ModelConfig config) {
+        return TestWeights.random(config, WEIGHT_SEED);
     }
 
     /**
@@ -49,10 +49,10 @@ final class Support {
      * the convolutions in double precision exactly as the library folds it, so both engines get the same graph
      * (ORT's ALL_OPT would fuse Conv+BatchNormalization itself anyway).
      */
-    static byte[] onnx(ModelConfig config, Weights weights) {
+    static byte[] onnx(ModelConfig config, TestWeights weights) {
         MobileNetSpec spec = new MobileNetSpec(config.widthMultiplier(), config.resolution(), config.inChannels(),
                 config.classes(), MobileNetSpec.Activation.RELU, config.batchNormEpsilon());
-        return OnnxMobileNetWriter.write(spec, name -> weights.tensor(name).values(), false, true);
+        return OnnxMobileNetWriter.write(spec, weights::values, false, true);
     }
 
     /**

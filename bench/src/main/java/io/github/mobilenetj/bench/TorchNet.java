@@ -16,7 +16,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import io.github.mobilenetj.model.ModelConfig;
-import io.github.mobilenetj.model.Weights;
+import io.github.mobilenetj.model.TestWeights;
 import java.lang.foreign.MemorySegment;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ final class TorchNet implements AutoCloseable {
     /**
      * @param config α, resolution, classes, BN ε of the network; {@code maxBatchSize} is the batch
      */
-    TorchNet(ModelConfig config, Weights weights, int threads) {
+    TorchNet(ModelConfig config, TestWeights weights, int threads) {
         startEngine(threads);
         int batch = config.maxBatchSize();
         int resolution = config.resolution();
@@ -114,7 +114,7 @@ final class TorchNet implements AutoCloseable {
     }
 
     /** Builds the reference layout from DJL blocks and copies the reference state_dict values into it. */
-    private static Block network(ModelConfig config, Weights weights, NDManager manager, int batch) {
+    private static Block network(ModelConfig config, TestWeights weights, NDManager manager, int batch) {
         double alpha = config.widthMultiplier();
         float eps = (float) config.batchNormEpsilon();
         SequentialBlock net = new SequentialBlock();
@@ -145,7 +145,7 @@ final class TorchNet implements AutoCloseable {
         return net;
     }
 
-    private static void addConvBn(SequentialBlock net, List<Runnable> loads, Weights weights, String conv,
+    private static void addConvBn(SequentialBlock net, List<Runnable> loads, TestWeights weights, String conv,
             String bn, int filters, int kernel, int stride, int groups, float eps) {
         int pad = kernel / 2;
         Conv2d c = Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).setFilters(filters)
@@ -162,13 +162,13 @@ final class TorchNet implements AutoCloseable {
     }
 
     /** Copies a reference tensor into a DJL parameter, checking the element count. */
-    private static void set(Block block, String parameter, Weights weights, String tensor) {
+    private static void set(Block block, String parameter, TestWeights weights, String tensor) {
         var p = block.getParameters().get(parameter);
         if (p == null) {
             throw new IllegalStateException(block + " has no parameter " + parameter + " (has " + block.getParameters().keys() + ")");
         }
         NDArray array = p.getArray();
-        float[] values = weights.tensor(tensor).values();
+        float[] values = weights.values(tensor);
         if (array.size() != values.length) {
             throw new IllegalStateException(tensor + ": " + values.length + " values, DJL parameter " + parameter
                     + " has shape " + array.getShape());

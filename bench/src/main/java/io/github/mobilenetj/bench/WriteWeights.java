@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Writes the benchmarks' weights ({@code Weights.random(config, 42)}, reference state_dict names, BatchNorm
+ * Writes the benchmarks' weights ({@code TestWeights.random(config, 42)}, the weights of {@code MobileNetV1.builder().seed(42).build()}, reference state_dict names, BatchNorm
  * not folded, F32) as safetensors, for the native C baseline, so all three engines run the same weights.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.github.mobilenetj.bench.WriteWeights OUT.safetensors ALPHA [CLASSES]}
@@ -32,7 +32,7 @@ public final class WriteWeights {
         if (out.toAbsolutePath().getParent() != null) {
             Files.createDirectories(out.toAbsolutePath().getParent());
         }
-        io.github.mobilenetj.model.Weights.random(config, Support.WEIGHT_SEED)
+        io.github.mobilenetj.model.TestWeights.random(config, Support.WEIGHT_SEED)
                 .save(out, DType.F32, Map.of("format", "pt", "seed", Long.toString(Support.WEIGHT_SEED)));
         System.out.println("wrote " + out + " (alpha " + alpha + ", " + classes + " classes, seed " + Support.WEIGHT_SEED + ")");
     }

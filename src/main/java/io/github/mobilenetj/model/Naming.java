@@ -1,24 +1,21 @@
 package io.github.mobilenetj.model;
 
-import java.util.Set;
+import java.util.Collection;
 
 /**
  * How a state_dict names MobileNetV1's tensors.
  *
- * <p>{@link #REFERENCE} is the reference PyTorch module layout:
- * {@code model.0.0.weight} (first conv), {@code model.0.1.*} (its BatchNorm),
- * {@code model.i.0.weight} / {@code model.i.1.*} (depthwise conv / BN) and
- * {@code model.i.3.weight} / {@code model.i.4.*} (pointwise conv / BN) for blocks 1 to 13,
- * {@code fc.weight}, {@code fc.bias}.
+ * <p>{@link #REFERENCE} is the reference PyTorch module (see {@link Architecture}).
  *
  * <p>{@link #TIMM} is timm's {@code mobilenetv1_100} (EfficientNet builder, {@code dsa} blocks in
  * five stages of 1, 2, 2, 6 and 2 blocks): {@code conv_stem.weight} and {@code bn1.*};
  * {@code blocks.s.b.conv_dw.weight}, {@code blocks.s.b.bn1.*}, {@code blocks.s.b.conv_pw.weight},
  * {@code blocks.s.b.bn2.*}; {@code classifier.weight}, {@code classifier.bias}. Block i of the
- * reference maps to stage s, index b in order. timm rounds channels to multiples of 8 for α ≠ 1,
- * so its other widths only load where the shapes agree.
+ * reference maps to stage s, index b in order. timm's MobileNetV1 uses ReLU6, so a file in this
+ * naming gets {@link Activation#RELU6} unless the activation is set explicitly. timm rounds
+ * channels to multiples of 8 for α ≠ 1, so its other widths only load where the shapes agree.
  */
-public enum KeyLayout {
+enum Naming {
     REFERENCE,
     TIMM;
 
@@ -29,12 +26,17 @@ public enum KeyLayout {
         return key.endsWith(".num_batches_tracked");
     }
 
-    /** Guesses the layout from the names present. */
-    static KeyLayout detect(Set<String> names) {
+    /** Guesses the naming from the names present. */
+    static Naming detect(Collection<String> names) {
         return names.contains("conv_stem.weight") ? TIMM : REFERENCE;
     }
 
-    /** This layout's name for a tensor the reference layout calls {@code referenceKey}. */
+    /** The activation the models of this naming use. */
+    Activation activation() {
+        return this == TIMM ? Activation.RELU6 : Activation.RELU;
+    }
+
+    /** This naming's name for a tensor the reference names {@code referenceKey}. */
     String name(String referenceKey) {
         if (this == REFERENCE) {
             return referenceKey;
