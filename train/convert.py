@@ -23,9 +23,9 @@ with these defaults:
              interpolation bicubic, crop_pct 0.875 (0.9 at alpha 1.25): timm's pretrained cfgs of
              mobilenetv1_100/_125.ra4_e3600_r224_in1k
   labels     --labels FILE (one class name per line), else ImageNet's 1000 names for 1000 classes
-Every value can be set with an option. interpolation and crop_pct record how the weights were
-evaluated; mobilenetj's 'imagenet' transform resizes bilinearly to round(256 * R / 224) whatever
-they say (a note is printed when they differ).
+Every value can be set with an option. interpolation (bilinear or bicubic) and crop_pct record how
+the weights were evaluated; mobilenetj's 'imagenet' transform follows them (a Pillow resize of the
+shorter side to floor(R / crop_pct), else round(256 * R / 224), then a centre crop of R).
 
 Exit status: 0 written, 1 refused (the message says why), 2 bad command line.
 Needs only numpy: checkpoints in torch.save's zip format (PyTorch >= 1.6) are read without PyTorch and
@@ -414,12 +414,6 @@ def build_metadata(args, naming, alpha, in_channels, classes, source_path, sourc
             if not 0 < cp <= 1:
                 raise Refused(f"--crop-pct {crop_pct} is outside (0, 1]")
             meta["crop_pct"] = crop_pct
-            ours = math.floor(256.0 * resolution / 224.0 + 0.5)  # ImageNetTransform.resizeFor
-            theirs = math.floor(resolution / cp)  # timm's transforms_factory: floor(img_size / crop_pct)
-            if ours != theirs or interpolation not in (None, "bilinear"):
-                notes.append(f"the weights were evaluated with a {interpolation or 'bilinear'} resize to {theirs} "
-                             f"(crop_pct {crop_pct}) then a {resolution} crop; mobilenetj's 'imagenet' transform "
-                             f"resizes bilinearly to {ours}: predictions can differ slightly from the publisher's")
 
     if args.labels is not None:
         meta["labels"] = json.dumps(read_labels(args.labels, classes), ensure_ascii=False, separators=(",", ":"))
@@ -574,7 +568,7 @@ def parser():
     g.add_argument("--mean", help="per-channel mean, comma-separated (default: ImageNet's for reference, "
                                   "0.5,0.5,0.5 for timm, with 3 channels)")
     g.add_argument("--std", help="per-channel std, comma-separated (defaults as --mean)")
-    g.add_argument("--interpolation", choices=("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming"),
+    g.add_argument("--interpolation", choices=("bilinear", "bicubic"),
                    help="resize filter the weights were evaluated with, recorded (default: bicubic for timm)")
     g.add_argument("--crop-pct", help="crop / resize ratio the weights were evaluated with, recorded "
                                       "(default: 0.875 for timm, 0.9 at alpha 1.25)")
