@@ -3,7 +3,7 @@
 
   /usr/bin/python3 train/export.py [--checkpoint train/out/checkpoint.pt] [--out train/out]
 
-Writes (safetensors written with the standard library + numpy, no safetensors package):
+Writes (safetensors written with the standard library + numpy, no safetensors package: safetensors_io.py):
   <out>/fashion-mnist-mobilenet_v1.safetensors  eval-mode state_dict (num_batches_tracked dropped),
                                                 F32, or F16 if the F32 file would exceed 8 MB
   <out>/fashion-mnist-test-logits.safetensors   logits F32 [10000,10] + labels I64 [10000],
@@ -25,52 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import fmnist  # noqa: E402
 from mobilenet_v1 import MobileNetV1  # noqa: E402
+from safetensors_io import parse_safetensors, safetensors_bytes, write_file  # noqa: E402
 
 MODEL_FILE = "fashion-mnist-mobilenet_v1.safetensors"
 LOGITS_FILE = "fashion-mnist-test-logits.safetensors"
 F16_THRESHOLD_BYTES = 8 * 1024 * 1024
-
-_NP_DTYPES = {"F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4"}
-
-
-# ---------------------------------------------------------------- safetensors (stdlib + numpy)
-def safetensors_bytes(tensors, metadata):
-    """tensors: list of (name, dtype_str, np.ndarray) in file order; metadata: dict str->str."""
-    header = {"__metadata__": {str(k): str(v) for k, v in metadata.items()}}
-    blobs, offset = [], 0
-    for name, dtype, arr in tensors:
-        raw = np.ascontiguousarray(arr.astype(_NP_DTYPES[dtype], copy=False)).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    hdr = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    hdr += b" " * ((-len(hdr)) % 8)
-    return struct.pack("<Q", len(hdr)) + hdr + b"".join(blobs)
-
-
-def parse_safetensors(buf):
-    """Returns (metadata dict, list of (name, dtype, np.ndarray)) in file order."""
-    (n,) = struct.unpack("<Q", buf[:8])
-    header = json.loads(buf[8:8 + n].decode("utf-8"))
-    meta = header.pop("__metadata__", {})
-    data = buf[8 + n:]
-    out, expected = [], 0
-    for name, info in header.items():
-        b, e = info["data_offsets"]
-        assert b == expected, f"{name}: non-contiguous offsets"
-        expected = e
-        arr = np.frombuffer(data[b:e], dtype=_NP_DTYPES[info["dtype"]]).reshape(info["shape"])
-        out.append((name, info["dtype"], arr))
-    assert expected == len(data), "trailing bytes after tensor data"
-    return meta, out
-
-
-def write_file(path, buf):
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(buf)
-    os.replace(tmp, path)
-
 
 # ---------------------------------------------------------------- PNG (stdlib)
 def write_png_gray(path, img_u8):

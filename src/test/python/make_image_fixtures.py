@@ -4,15 +4,22 @@
 The references come from the real Python stack (Pillow + torchvision + torch), so the Java
 preprocessing is checked against what a PyTorch user would feed the model:
 
-  imagenet : Image.open(p).convert(mode) -> Resize(resize) -> CenterCrop(crop) -> ToTensor()
-             -> Normalize(mean, std)
+  imagenet : Image.open(p).convert(mode) -> Resize(resize, interpolation) -> CenterCrop(crop)
+             -> ToTensor() -> Normalize(mean, std); interpolation bilinear (torchvision's default)
+             or bicubic. With crop_pct it is timm's evaluation transform: resize =
+             floor(crop / crop_pct) (timm.data.transforms_factory.transforms_imagenet_eval,
+             crop_mode 'center', huggingface/pytorch-image-models commit aa4b5850), the rest is the
+             same torchvision Resize (on the PIL image, so Pillow resamples) + CenterCrop + ToTensor
+             + Normalize that timm composes; timm itself is not needed (nor packaged by Debian).
   pad      : ToTensor() -> CenterCrop(size) (zero-pads a smaller image) -> Normalize(mean, std)
   interp   : ToTensor() -> F.interpolate(bilinear, align_corners=False, antialias=False)
              -> Normalize(mean, std)
 
 Each reference is raw little-endian float32 in CHW order; `fixtures.txt` lists one case per
 line as key=value pairs. `<image>.rgb.u8` / `<image>.l.u8` hold Pillow's decoded 8-bit pixels
-(HWC) so decoding can be checked apart from resampling.
+(HWC) so decoding can be checked apart from resampling; `<name>.u8` of a `resize` case holds
+Pillow's 8-bit `Image.open(p).convert(mode).resize((width, height), filter)` (HWC) so the
+resampler can be checked apart from the rest of the pipeline.
 
 Run with Debian's interpreter (python3-torch, python3-torchvision, python3-pil, python3-numpy):
     /usr/bin/python3 src/test/python/make_image_fixtures.py [output-dir]
@@ -21,6 +28,7 @@ Output is deterministic for a given Pillow/libjpeg/torch version (recorded in fi
 """
 
 import io
+import math
 import struct
 import sys
 import zlib
@@ -33,6 +41,7 @@ import torch.nn.functional as F
 import torchvision
 from PIL import Image
 from torchvision import transforms
+from torchvision.transforms import InterpolationMode
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -40,6 +49,10 @@ GRAY_MEAN = (0.5,)
 GRAY_STD = (0.25,)
 FASHION_MEAN = (0.2860,)
 FASHION_STD = (0.3530,)
+TIMM_MEAN = (0.5, 0.5, 0.5)  # timm's IMAGENET_INCEPTION_MEAN/STD: mobilenetv1_100/_125.ra4_e3600_r224_in1k
+TIMM_STD = (0.5, 0.5, 0.5)
+INTERPOLATION = {"bilinear": InterpolationMode.BILINEAR, "bicubic": InterpolationMode.BICUBIC}
+PIL_FILTER = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
 
 
 def default_output_dir() -> Path:
@@ -153,22 +166,36 @@ def main() -> None:
         (out / f"{image}.l.u8").write_bytes(np.array(open_as(out, image, "L")).tobytes())
 
     imagenet_cases = [
-        # name, image, mode, resize, crop
-        ("imagenet_rgb_r64", "rgb_300x200.jpg", "RGB", 73, 64),
-        ("imagenet_rgb_r224", "rgb_300x200.jpg", "RGB", 256, 224),
-        ("imagenet_rgb_pad", "rgb_300x200.jpg", "RGB", 50, 64),
-        ("imagenet_gray_r64", "gray_180x240.png", "RGB", 73, 64),
-        ("imagenet_gray_l_r64", "gray_180x240.png", "L", 73, 64),
-        ("imagenet_palette_r64", "palette_150x100.png", "RGB", 73, 64),
-        ("imagenet_rgba_r64", "rgba_120x90.png", "RGB", 73, 64),
-        ("imagenet_rgba_l_r64", "rgba_120x90.png", "L", 73, 64),
-        ("imagenet_rgb16", "rgb16_40x30.png", "RGB", 32, 28),
-        ("imagenet_gray16", "gray16_40x30.png", "RGB", 32, 28),
+        # name, image, mode, resize, crop, interpolation
+        ("imagenet_rgb_r64", "rgb_300x200.jpg", "RGB", 73, 64, "bilinear"),
+        ("imagenet_rgb_r224", "rgb_300x200.jpg", "RGB", 256, 224, "bilinear"),
+        ("imagenet_rgb_pad", "rgb_300x200.jpg", "RGB", 50, 64, "bilinear"),
+        ("imagenet_gray_r64", "gray_180x240.png", "RGB", 73, 64, "bilinear"),
+        ("imagenet_gray_l_r64", "gray_180x240.png", "L", 73, 64, "bilinear"),
+        ("imagenet_palette_r64", "palette_150x100.png", "RGB", 73, 64, "bilinear"),
+        ("imagenet_rgba_r64", "rgba_120x90.png", "RGB", 73, 64, "bilinear"),
+        ("imagenet_rgba_l_r64", "rgba_120x90.png", "L", 73, 64, "bilinear"),
+        ("imagenet_rgb16", "rgb16_40x30.png", "RGB", 32, 28, "bilinear"),
+        ("imagenet_gray16", "gray16_40x30.png", "RGB", 32, 28, "bilinear"),
+        # Bicubic: downscaling (the 73 cases), upscaling (bmp, bilevel, la, rgb16), odd sizes,
+        # padding, every input mode; bilevel's hard 0/255 edges make the negative lobes overshoot.
+        ("imagenet_bicubic_rgb_r64", "rgb_300x200.jpg", "RGB", 73, 64, "bicubic"),
+        ("imagenet_bicubic_rgb_pad", "rgb_300x200.jpg", "RGB", 50, 64, "bicubic"),
+        ("imagenet_bicubic_gray_r64", "gray_180x240.png", "RGB", 73, 64, "bicubic"),
+        ("imagenet_bicubic_gray_l_r63", "gray_180x240.png", "L", 71, 63, "bicubic"),
+        ("imagenet_bicubic_palette_r64", "palette_150x100.png", "RGB", 73, 64, "bicubic"),
+        ("imagenet_bicubic_rgba_r64", "rgba_120x90.png", "RGB", 73, 64, "bicubic"),
+        ("imagenet_bicubic_rgba_l_r64", "rgba_120x90.png", "L", 73, 64, "bicubic"),
+        ("imagenet_bicubic_bmp_up_r27", "rgb_33x17.bmp", "RGB", 29, 27, "bicubic"),
+        ("imagenet_bicubic_bilevel_up_r35", "bilevel_33x17.png", "L", 41, 35, "bicubic"),
+        ("imagenet_bicubic_la_up_r31", "la_33x17.png", "RGB", 37, 31, "bicubic"),
+        ("imagenet_bicubic_gif_r9", "palette_33x17.gif", "RGB", 11, 9, "bicubic"),
+        ("imagenet_bicubic_rgb16_up", "rgb16_40x30.png", "RGB", 45, 40, "bicubic"),
     ]
-    for name, image, mode, resize, crop in imagenet_cases:
+    for name, image, mode, resize, crop, interpolation in imagenet_cases:
         mean, std = (IMAGENET_MEAN, IMAGENET_STD) if mode == "RGB" else (GRAY_MEAN, GRAY_STD)
         pipeline = transforms.Compose([
-            transforms.Resize(resize),
+            transforms.Resize(resize, interpolation=INTERPOLATION[interpolation]),
             transforms.CenterCrop(crop),
             transforms.ToTensor(),
             transforms.Normalize(mean, std),
@@ -176,7 +203,63 @@ def main() -> None:
         tensor = pipeline(open_as(out, image, mode))
         save_f32(out / f"{name}.f32", tensor)
         lines.append(f"name={name} kind=imagenet image={image} channels={tensor.shape[0]} "
-                     f"resize={resize} crop={crop} mean={fmt(mean)} std={fmt(std)}")
+                     f"resize={resize} crop={crop} mean={fmt(mean)} std={fmt(std)}"
+                     + (f" interpolation={interpolation}" if interpolation != "bilinear" else ""))
+
+    timm_cases = [
+        # name, image, mode, img_size, crop_pct, interpolation: timm's pretrained cfgs of
+        # mobilenetv1_100 (224 at 0.875, test 256 at 0.95) and mobilenetv1_125 (224 at 0.9), and
+        # 160 at 0.875, where timm's floor (182) and the 256:224 rounding (183) differ.
+        ("timm_rgb_224_0875", "rgb_300x200.jpg", "RGB", 224, 0.875, "bicubic"),
+        ("timm_rgb_256_095", "rgb_300x200.jpg", "RGB", 256, 0.95, "bicubic"),
+        ("timm_gray_l_224_09", "gray_180x240.png", "L", 224, 0.9, "bicubic"),
+        ("timm_rgba_160_0875", "rgba_120x90.png", "RGB", 160, 0.875, "bicubic"),
+        ("timm_palette_100_1", "palette_150x100.png", "RGB", 100, 1.0, "bicubic"),
+        ("timm_bilinear_gray_96_0875", "gray_180x240.png", "RGB", 96, 0.875, "bilinear"),
+    ]
+    for name, image, mode, img_size, crop_pct, interpolation in timm_cases:
+        mean, std = (TIMM_MEAN, TIMM_STD) if mode == "RGB" else (GRAY_MEAN, GRAY_STD)
+        scale_size = math.floor(img_size / crop_pct)  # transforms_imagenet_eval, square img_size
+        pipeline = transforms.Compose([
+            transforms.Resize(scale_size, interpolation=INTERPOLATION[interpolation]),
+            transforms.CenterCrop(img_size),
+            transforms.ToTensor(),
+            transforms.Normalize(mean=torch.tensor(mean), std=torch.tensor(std)),
+        ])
+        tensor = pipeline(open_as(out, image, mode))
+        save_f32(out / f"{name}.f32", tensor)
+        lines.append(f"name={name} kind=imagenet image={image} channels={tensor.shape[0]} "
+                     f"resize={scale_size} crop={img_size} crop_pct={crop_pct!r} mean={fmt(mean)} std={fmt(std)} "
+                     f"interpolation={interpolation}")
+
+    resize_cases = [
+        # name, image, mode, width, height, filter: Pillow's 8-bit resample alone, both axes
+        # shrinking or growing or one axis unchanged (Pillow then skips that pass), odd sizes.
+        ("resize_bicubic_rgb_97x61", "rgb_300x200.jpg", "RGB", 97, 61, "bicubic"),
+        ("resize_bicubic_bmp_34x17", "rgb_33x17.bmp", "RGB", 34, 17, "bicubic"),
+        ("resize_bicubic_rgb_300x37", "rgb_300x200.jpg", "RGB", 300, 37, "bicubic"),
+        ("resize_bicubic_gray_l_45x250", "gray_180x240.png", "L", 45, 250, "bicubic"),
+        ("resize_bicubic_palette_151x67", "palette_150x100.png", "RGB", 151, 67, "bicubic"),
+        ("resize_bicubic_rgba_37x29", "rgba_120x90.png", "RGB", 37, 29, "bicubic"),
+        ("resize_bicubic_rgba_l_250x190", "rgba_120x90.png", "L", 250, 190, "bicubic"),
+        ("resize_bicubic_bilevel_l_100x50", "bilevel_33x17.png", "L", 100, 50, "bicubic"),
+        ("resize_bicubic_bilevel_7x5", "bilevel_33x17.png", "RGB", 7, 5, "bicubic"),
+        ("resize_bicubic_bmp_65x35", "rgb_33x17.bmp", "RGB", 65, 35, "bicubic"),
+        ("resize_bicubic_la_l_33x40", "la_33x17.png", "L", 33, 40, "bicubic"),
+        ("resize_bicubic_gif_1x1", "palette_33x17.gif", "RGB", 1, 1, "bicubic"),
+        ("resize_bilinear_rgb_97x61", "rgb_300x200.jpg", "RGB", 97, 61, "bilinear"),
+        ("resize_bilinear_bmp_65x35", "rgb_33x17.bmp", "RGB", 65, 35, "bilinear"),
+        ("resize_bilinear_gray_l_45x250", "gray_180x240.png", "L", 45, 250, "bilinear"),
+    ]
+    for name, image, mode, width, height, flt in resize_cases:
+        resized = open_as(out, image, mode).resize((width, height), PIL_FILTER[flt])
+        (out / f"{name}.u8").write_bytes(np.array(resized).tobytes())
+        lines.append(f"name={name} kind=resize image={image} channels={len(mode)} "
+                     f"width={width} height={height} filter={flt}")
+    # The bilevel upscale must exercise clip8: Pillow's float ('F') resample of the same image has
+    # values outside 0..255 there.
+    unclipped = np.array(open_as(out, "bilevel_33x17.png", "L").convert("F").resize((100, 50), Image.BICUBIC))
+    assert unclipped.min() < -0.5 and unclipped.max() > 255.5, (unclipped.min(), unclipped.max())
 
     pad_cases = [
         # name, image, mode, height, width, mean, std

@@ -6,7 +6,7 @@
  * PyTorch sees the same numbers here:
  * <ul>
  *   <li>{@link io.github.mobilenetj.image.ImageNetTransform}: torchvision's Resize + CenterCrop +
- *       ToTensor + Normalize, with Pillow's antialiased bilinear resampling;
+ *       ToTensor + Normalize, with Pillow's antialiased bilinear or bicubic resampling;
  *   <li>{@link io.github.mobilenetj.image.PadTransform}: zero-pads small images (e.g. Fashion-MNIST);
  *   <li>{@link io.github.mobilenetj.image.ResizeBilinearTransform}: PyTorch's
  *       {@code F.interpolate(mode='bilinear')}.

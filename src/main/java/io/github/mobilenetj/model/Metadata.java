@@ -17,12 +17,14 @@ import java.util.Map;
  * {@code resolution}, {@code in_channels}, {@code num_classes}, {@code activation}
  * ({@code relu}/{@code relu6}), {@code bn_eps}, {@code input_transform} ({@code imagenet},
  * {@code pad} or {@code resize_bilinear}), per-channel {@code mean} and {@code std}
- * (comma-separated) and {@code labels} (a JSON array of class names). Every key is optional; a
- * value that is present must be well-formed. Numbers are checked against the model's bounds and
- * the tensors' shapes before anything is allocated from them.
+ * (comma-separated), for {@code imagenet} only {@code interpolation} ({@code bilinear} or
+ * {@code bicubic}) and {@code crop_pct} (timm's, in (0, 1]), and {@code labels} (a JSON array of
+ * class names). Every key is optional; a value that is present must be well-formed. Numbers are
+ * checked against the model's bounds and the tensors' shapes before anything is allocated from them.
  */
 record Metadata(String source, Double widthMultiplier, Integer resolution, Integer inChannels, Integer classes,
-        Activation activation, Double batchNormEpsilon, String inputTransform, String mean, String std, String labels) {
+        Activation activation, Double batchNormEpsilon, String inputTransform, String mean, String std, String labels,
+        ImageNetTransform.Interpolation interpolation, Double cropPct) {
 
     static Metadata parse(Map<String, String> metadata, String source) {
         String architecture = metadata.get("architecture");
@@ -45,10 +47,29 @@ record Metadata(String source, Double widthMultiplier, Integer resolution, Integ
             throw new IllegalArgumentException(source + ": metadata input_transform '" + transform
                     + "' is not imagenet, pad or resize_bilinear");
         }
+        ImageNetTransform.Interpolation interpolation = null;
+        String interp = metadata.get("interpolation");
+        if (interp != null) {
+            interpolation = switch (interp.trim().toLowerCase(Locale.ROOT)) {
+                case "bilinear" -> ImageNetTransform.Interpolation.BILINEAR;
+                case "bicubic" -> ImageNetTransform.Interpolation.BICUBIC;
+                default -> throw new IllegalArgumentException(source + ": metadata interpolation '" + interp
+                        + "' is not bilinear or bicubic");
+            };
+        }
+        Double cropPct = number(metadata, "crop_pct", source);
+        if (cropPct != null && !(cropPct > 0 && cropPct <= 1)) {
+            throw new IllegalArgumentException(source + ": metadata crop_pct = " + metadata.get("crop_pct").trim()
+                    + " is not in (0, 1]");
+        }
+        if ((interp != null || cropPct != null) && transform != null && !transform.equals("imagenet")) {
+            throw new IllegalArgumentException(source + ": metadata " + (interp != null ? "interpolation" : "crop_pct")
+                    + " describes the imagenet input_transform, not '" + transform + "'");
+        }
         return new Metadata(source, number(metadata, "width_multiplier", source), integer(metadata, "resolution", source),
                 integer(metadata, "in_channels", source), integer(metadata, "num_classes", source), activation,
                 number(metadata, "bn_eps", source), transform, metadata.get("mean"), metadata.get("std"),
-                metadata.get("labels"));
+                metadata.get("labels"), interpolation, cropPct);
     }
 
     /** Class names: the metadata's, else ImageNet's for 1000 classes, else "class i". */
@@ -78,11 +99,14 @@ record Metadata(String source, Double widthMultiplier, Integer resolution, Integ
         return classes == 1000 ? Labels.imageNet() : Labels.numbered(classes);
     }
 
-    /** How images become the input of {@code config}: the metadata's transform, else torchvision's ImageNet one. */
+    /**
+     * How images become the input of {@code config}: the metadata's transform, else torchvision's ImageNet one
+     * (resize round(256 R / 224), or timm's floor(R / crop_pct); bilinear unless interpolation says bicubic).
+     */
     ImageTransform preprocessing(ModelConfig config) {
         String kind = inputTransform == null ? "imagenet" : inputTransform;
         if (config.inChannels() != 1 && config.inChannels() != 3) {
-            if (inputTransform != null || mean != null || std != null) {
+            if (inputTransform != null || mean != null || std != null || interpolation != null || cropPct != null) {
                 throw new IllegalArgumentException(source + ": in_channels = " + config.inChannels()
                         + "; image preprocessing supports 1 (grayscale) or 3 (RGB) channels");
             }
@@ -100,14 +124,27 @@ record Metadata(String source, Double widthMultiplier, Integer resolution, Integ
         return switch (kind) {
             case "pad" -> PadTransform.of(config.resolution(), normalization);
             case "resize_bilinear" -> ResizeBilinearTransform.of(config.resolution(), normalization);
-            default -> ImageNetTransform.of(ImageNetTransform.resizeFor(config.resolution()), config.resolution(),
-                    normalization);
+            default -> imageNet(config.resolution(), normalization);
         };
+    }
+
+    private ImageNetTransform imageNet(int resolution, Normalization normalization) {
+        ImageNetTransform.Interpolation filter = interpolation != null ? interpolation
+                : ImageNetTransform.Interpolation.BILINEAR;
+        if (cropPct == null) {
+            return ImageNetTransform.of(ImageNetTransform.resizeFor(resolution), resolution, normalization, filter);
+        }
+        try {
+            return ImageNetTransform.ofCropFraction(resolution, cropPct, filter, normalization);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": metadata crop_pct: " + e.getMessage(), e);
+        }
     }
 
     /** The preprocessing a model without metadata gets. */
     static ImageTransform defaultPreprocessing(ModelConfig config) {
-        return new Metadata("defaults", null, null, null, null, null, null, null, null, null, null).preprocessing(config);
+        return new Metadata("defaults", null, null, null, null, null, null, null, null, null, null, null, null)
+                .preprocessing(config);
     }
 
     private static Integer integer(Map<String, String> metadata, String key, String source) {

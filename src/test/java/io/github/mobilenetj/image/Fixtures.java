@@ -40,11 +40,34 @@ final class Fixtures {
 
         ImageTransform transform() {
             return switch (kind()) {
-                case "imagenet" -> ImageNetTransform.of(integer("resize"), integer("crop"), normalization());
+                case "imagenet" -> imageNet();
                 case "pad" -> PadTransform.of(integer("height"), integer("width"), normalization());
                 case "interp" -> ResizeBilinearTransform.of(integer("height"), integer("width"), normalization());
                 default -> throw new IllegalArgumentException("unknown kind " + kind());
             };
+        }
+
+        /** Bilinear unless the case says otherwise. */
+        ImageNetTransform.Interpolation interpolation() {
+            String name = fields.getOrDefault("interpolation", "bilinear");
+            return ImageNetTransform.Interpolation.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+
+        /**
+         * A case with crop_pct is timm's convention: the transform computes the resize from it, and
+         * that must agree with the size the script recorded (timm's floor(crop / crop_pct)).
+         */
+        private ImageNetTransform imageNet() {
+            if (!fields.containsKey("crop_pct")) {
+                return ImageNetTransform.of(integer("resize"), integer("crop"), normalization(), interpolation());
+            }
+            ImageNetTransform t = ImageNetTransform.ofCropFraction(integer("crop"),
+                    Double.parseDouble(fields.get("crop_pct")), interpolation(), normalization());
+            if (t.resizeSize() != integer("resize")) {
+                throw new AssertionError(name() + ": resize " + t.resizeSize() + " from crop_pct, timm's is "
+                        + integer("resize"));
+            }
+            return t;
         }
 
         float[] expected() {
@@ -62,6 +85,18 @@ final class Fixtures {
                 .filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .map(Fixtures::parse)
                 .toList();
+    }
+
+    /** The cases of the given kinds, in file order. */
+    static List<Case> cases(String... kinds) {
+        List<String> wanted = List.of(kinds);
+        return cases().stream().filter(c -> wanted.contains(c.kind())).toList();
+    }
+
+    /** The case named {@code name}. */
+    static Case named(String name) {
+        return cases().stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no fixture " + name + " in fixtures.txt"));
     }
 
     private static Case parse(String line) {

@@ -35,6 +35,73 @@ class TransformsTest {
     }
 
     @Test
+    void existingFactoriesStayBilinear() {
+        assertEquals(ImageNetTransform.Interpolation.BILINEAR, ImageNetTransform.standard().interpolation());
+        assertEquals(ImageNetTransform.Interpolation.BILINEAR, ImageNetTransform.forResolution(160).interpolation());
+        assertEquals(ImageNetTransform.Interpolation.BILINEAR,
+                ImageNetTransform.of(36, 32, Normalization.imageNet()).interpolation());
+        ImageNetTransform bicubic = ImageNetTransform.of(36, 32, Normalization.imageNet(),
+                ImageNetTransform.Interpolation.BICUBIC);
+        assertEquals(ImageNetTransform.Interpolation.BICUBIC, bicubic.interpolation());
+        assertTrue(bicubic.toString().contains("bicubic"), bicubic.toString());
+    }
+
+    @Test
+    void cropFractionFloorsLikeTimm() {
+        // timm's transforms_imagenet_eval: scale_size = math.floor(img_size / crop_pct).
+        assertEquals(256, ImageNetTransform.resizeFor(224, 0.875)); // 256.0 exactly
+        assertEquals(248, ImageNetTransform.resizeFor(224, 0.9)); // 248.9
+        assertEquals(269, ImageNetTransform.resizeFor(256, 0.95)); // 269.5
+        assertEquals(224, ImageNetTransform.resizeFor(224, 1.0));
+        assertEquals(182, ImageNetTransform.resizeFor(160, 0.875)); // 182.86; resizeFor(160) rounds to 183
+        assertEquals(219, ImageNetTransform.resizeFor(192, 0.875)); // 219.43
+        assertEquals(Integer.MAX_VALUE, ImageNetTransform.resizeFor(1, 1.0 / Integer.MAX_VALUE));
+        ImageNetTransform t = ImageNetTransform.ofCropFraction(224, 0.875, ImageNetTransform.Interpolation.BICUBIC,
+                Normalization.imageNet());
+        assertEquals(256, t.resizeSize());
+        assertEquals(224, t.cropSize());
+        assertEquals(ImageNetTransform.Interpolation.BICUBIC, t.interpolation());
+    }
+
+    @Test
+    void cropFractionOutsideZeroToOneIsRejected() {
+        for (double bad : new double[] {0.0, -0.5, 1.0000001, 2.0, Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ImageNetTransform.resizeFor(224, bad), "crop fraction " + bad);
+            assertTrue(e.getMessage().contains("crop fraction"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImageNetTransform.resizeFor(224, 1e-300));
+        assertTrue(e.getMessage().contains("more than " + Integer.MAX_VALUE), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ImageNetTransform.resizeFor(0, 0.875));
+        assertThrows(NullPointerException.class,
+                () -> ImageNetTransform.ofCropFraction(224, 0.875, null, Normalization.imageNet()));
+    }
+
+    @Test
+    void aLongerSideBeyondIntIsRejectedBeforeWriting() {
+        ImageNetTransform t = ImageNetTransform.of(Integer.MAX_VALUE / 2, 4, Normalization.none(1));
+        float[] out = new float[16];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.apply(solid(3, 1, 0xFFFFFF), PixelLayout.CHW, out, 0));
+        assertTrue(e.getMessage().contains("3x1") && e.getMessage().contains("longer"), e.getMessage());
+        assertArrayEquals(new float[16], out);
+    }
+
+    @Test
+    void solidImageStaysSolidThroughBicubic() {
+        // Bicubic taps are normalised to 1, so a constant image stays constant, even with ringing filters.
+        ImageNetTransform t = ImageNetTransform.ofCropFraction(24, 0.875, ImageNetTransform.Interpolation.BICUBIC,
+                Normalization.none(3));
+        for (BufferedImage image : new BufferedImage[] {solid(101, 37, 0x336699), solid(7, 9, 0x336699)}) {
+            float[] out = t.apply(image, PixelLayout.CHW);
+            for (int i = 0; i < out.length; i++) {
+                assertEquals(new int[] {0x33, 0x66, 0x99}[i / (24 * 24)] / 255f, out[i], 0f, "index " + i);
+            }
+        }
+    }
+
+    @Test
     void invalidSizesAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> ImageNetTransform.forResolution(0));
         assertThrows(IllegalArgumentException.class, () -> ImageNetTransform.of(0, 224, Normalization.imageNet()));

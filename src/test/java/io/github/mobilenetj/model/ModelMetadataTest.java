@@ -156,6 +156,115 @@ class ModelMetadataTest {
         assertEquals(Normalization.of(new float[] {0.286f}, new float[] {0.353f}), n);
     }
 
+    /**
+     * timm's weights: a file with interpolation=bicubic and crop_pct=0.875 gets timm's evaluation
+     * transform, and on a real image it gives the tensor timm's pipeline (torchvision Resize(256,
+     * bicubic) on the Pillow image, CenterCrop(224), ToTensor, Normalize(0.5, 0.5)) gives, bit for bit.
+     */
+    @Test
+    void timmPreprocessingFromTheFile() throws Exception {
+        ModelConfig rgb224 = new ModelConfig(0.25, 224, 10, 3, Activation.RELU6, 1e-5, PixelLayout.CHW, 1);
+        Map<String, String> m = metadata("imagenet");
+        m.put("resolution", "224");
+        m.put("in_channels", "3");
+        m.put("bn_eps", "1e-05");
+        m.put("mean", "0.5,0.5,0.5");
+        m.put("std", "0.5,0.5,0.5");
+        m.put("interpolation", "bicubic");
+        m.put("crop_pct", "0.875");
+        Path file = dir.resolve("timm.safetensors");
+        Weights.random(rgb224, 4).save(file, DType.F32, m);
+        Path image = resource("rgb_300x200.jpg");
+        float[] expected = floats(resource("timm_rgb_224_0875.f32"));
+        try (MobileNetV1 model = MobileNetV1.load(file)) {
+            ImageNetTransform t = assertInstanceOf(ImageNetTransform.class, model.preprocessing());
+            assertEquals(ImageNetTransform.Interpolation.BICUBIC, t.interpolation());
+            assertEquals(256, t.resizeSize());
+            assertEquals(224, t.cropSize());
+            assertArrayEquals(expected, t.apply(image), "timm's tensor bit for bit");
+        }
+        // The same file without the two keys: bilinear resize to 256, which timm's tensor tells apart.
+        m.remove("interpolation");
+        m.remove("crop_pct");
+        Weights.random(rgb224, 4).save(file, DType.F32, m);
+        try (MobileNetV1 model = MobileNetV1.load(file)) {
+            ImageNetTransform t = assertInstanceOf(ImageNetTransform.class, model.preprocessing());
+            assertEquals(ImageNetTransform.Interpolation.BILINEAR, t.interpolation());
+            float[] bilinear = t.apply(image);
+            double maxDiff = 0;
+            for (int i = 0; i < expected.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(expected[i] - bilinear[i]));
+            }
+            assertTrue(maxDiff > 0.05, "bilinear and bicubic differ visibly: " + maxDiff);
+        }
+    }
+
+    @ParameterizedTest(name = "crop_pct {0}, {1}: resize {2}")
+    @CsvSource({
+        "0.875, bicubic, 36, BICUBIC", // floor(32 / 0.875) = floor(36.57); the 256:224 rounding gives 37
+        "1, BiCubic, 32, BICUBIC",
+        "0.5, bilinear, 64, BILINEAR",
+        ", bicubic, 37, BICUBIC", // interpolation alone keeps the 256:224 resize
+        "0.9, , 35, BILINEAR", // crop_pct alone keeps bilinear
+    })
+    void interpolationAndCropPct(String cropPct, String interpolation, int resize, ImageNetTransform.Interpolation filter) {
+        Map<String, String> m = metadata("imagenet");
+        if (cropPct != null) {
+            m.put("crop_pct", cropPct);
+        }
+        if (interpolation != null) {
+            m.put("interpolation", interpolation);
+        }
+        ImageNetTransform t = assertInstanceOf(ImageNetTransform.class, Metadata.parse(m, "m").preprocessing(CONFIG));
+        assertEquals(resize, t.resizeSize());
+        assertEquals(32, t.cropSize());
+        assertEquals(filter, t.interpolation());
+        // Without input_transform the default is imagenet, and the two keys apply to it.
+        m.remove("input_transform");
+        assertEquals(filter, assertInstanceOf(ImageNetTransform.class,
+                Metadata.parse(m, "m").preprocessing(CONFIG)).interpolation());
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({
+        "interpolation, lanczos, lanczos' is not bilinear or bicubic",
+        "interpolation, '', is not bilinear or bicubic",
+        "interpolation, nearest, nearest' is not bilinear or bicubic",
+        "crop_pct, 0, = 0 is not in (0, 1]",
+        "crop_pct, -0.875, = -0.875 is not in (0, 1]",
+        "crop_pct, 1.05, = 1.05 is not in (0, 1]",
+        "crop_pct, NaN, NaN' is not a finite number",
+        "crop_pct, most, most' is not a finite number",
+        "crop_pct, 1e-300, crop fraction 1.0E-300 of 32 pixels needs a resize",
+    })
+    void badInterpolationOrCropPctIsRefusedNamingTheKey(String key, String value, String fragment) {
+        Map<String, String> m = metadata("imagenet");
+        m.put(key, value);
+        String message = rejected(m).getMessage();
+        assertTrue(message.contains("metadata " + key) && message.contains(fragment), message);
+    }
+
+    @ParameterizedTest(name = "{0} with {1}")
+    @CsvSource({"interpolation, pad, bicubic", "crop_pct, resize_bilinear, 0.875"})
+    void interpolationAndCropPctBelongToImagenet(String key, String transform, String value) {
+        Map<String, String> m = metadata(transform);
+        m.put(key, value);
+        String message = rejected(m).getMessage();
+        assertTrue(message.contains(key) && message.contains("imagenet") && message.contains(transform), message);
+    }
+
+    private static Path resource(String name) throws Exception {
+        return Path.of(ModelMetadataTest.class.getResource("/io/github/mobilenetj/image/" + name).toURI());
+    }
+
+    private static float[] floats(Path file) throws java.io.IOException {
+        java.nio.FloatBuffer b = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] out = new float[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
     @Test
     void optionalKeysHaveDefaults() {
         Map<String, String> m = new HashMap<>(Map.of("architecture", "mobilenet_v1", "width_multiplier", " 0.5 ",

@@ -128,16 +128,18 @@ class ReliabilityTest {
                 Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_FLOAT, input);
             MemorySegment out = arena.allocate(CLASSES * Float.BYTES, 64);
-            for (int i = 0; i < 2000; i++) {
-                session.run(in, out); // JIT warm-up
+            // Steady state: the JIT needs a while (longer on a loaded machine) before the interpreter's and
+            // C1's allocations disappear, so up to 10 windows of 1000 runs, and one must allocate nothing.
+            long allocated = -1;
+            for (int window = 0; window < 10 && allocated != 0; window++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 1000; i++) {
+                    session.run(in, out);
+                }
+                allocated = threads.getCurrentThreadAllocatedBytes() - before;
             }
-            long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 1000; i++) {
-                session.run(in, out);
-            }
-            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             OrtReference.assertClose(expected, out.toArray(ValueLayout.JAVA_FLOAT), "confined");
-            assertEquals(0, allocated, "bytes allocated by 1000 zero-copy runs");
+            assertEquals(0, allocated, "bytes allocated by 1000 zero-copy runs once warm");
         }
     }
 
