@@ -3,7 +3,10 @@ package io.github.mobilenetj.dnnl;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.C_POINTER;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_primitive_attr_create;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_primitive_attr_destroy;
+import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_fpmath_mode_bf16;
+import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_primitive_attr_set_fpmath_mode;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_primitive_attr_set_post_ops;
+import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_primitive_attr_set_scales_mask;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_primitive_attr_set_scratchpad_mode;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_scratchpad_mode_user;
 
@@ -41,6 +44,27 @@ public final class PrimitiveAttr extends NativeHandle {
     /** Copies {@code postOps} into these attributes; the caller still owns and closes {@code postOps}. */
     public PrimitiveAttr postOps(PostOps postOps) {
         Status.check(dnnl_primitive_attr_set_post_ops(handle(), postOps.handle()), "dnnl_primitive_attr_set_post_ops");
+        return this;
+    }
+
+    /**
+     * Declares runtime scales for argument {@code arg} ({@link Arg#SRC}, {@link Arg#WEIGHTS} or
+     * {@link Arg#DST}): {@code mask} 0 for one value, 1 (or 3 for grouped weights) for one per output
+     * channel. The values are passed at execution as {@link Arg#SCALES_SRC} and so on.
+     */
+    public PrimitiveAttr scalesMask(Arg arg, int mask) {
+        if (arg != Arg.SRC && arg != Arg.WEIGHTS && arg != Arg.DST) {
+            throw new IllegalArgumentException("scales apply to SRC, WEIGHTS or DST, not " + arg);
+        }
+        Status.check(dnnl_primitive_attr_set_scales_mask(handle(), arg.code(), mask), "dnnl_primitive_attr_set_scales_mask",
+                arg + " mask " + mask);
+        return this;
+    }
+
+    /** Lets the primitive compute float32 tensors in bfloat16 (oneDNN's {@code fpmath_mode bf16}). */
+    public PrimitiveAttr bf16Math() {
+        Status.check(dnnl_primitive_attr_set_fpmath_mode(handle(), dnnl_fpmath_mode_bf16()),
+                "dnnl_primitive_attr_set_fpmath_mode", "bf16");
         return this;
     }
 

@@ -18,8 +18,6 @@ import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_query_weights_md;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_pooling_avg_exclude_padding;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_pooling_forward_primitive_desc_create;
 import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_reorder_primitive_desc_create;
-import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_softmax_accurate;
-import static io.github.mobilenetj.dnnl.ffi.DnnlNative.dnnl_softmax_forward_primitive_desc_create;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -89,18 +87,6 @@ public final class PrimitiveDesc extends NativeHandle {
             Status.check(status, "dnnl_pooling_forward_primitive_desc_create",
                     "average pooling " + Arrays.toString(src.dims()) + " kernel " + Arrays.toString(kernel));
             return new PrimitiveDesc(out.get(C_POINTER, 0), "pooling", engine);
-        }
-    }
-
-    /** Softmax along {@code axis}, computed as exp(x - max) / sum. */
-    public static PrimitiveDesc softmax(Engine engine, MemoryDesc src, MemoryDesc dst, int axis, PrimitiveAttr attr) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(C_POINTER);
-            int status = dnnl_softmax_forward_primitive_desc_create(out, engine.handle(), dnnl_forward_inference(),
-                    dnnl_softmax_accurate(), src.handle(), dst.handle(), axis, attr.handle());
-            Status.check(status, "dnnl_softmax_forward_primitive_desc_create",
-                    "softmax " + Arrays.toString(src.dims()) + " axis " + axis);
-            return new PrimitiveDesc(out.get(C_POINTER, 0), "softmax", engine);
         }
     }
 

@@ -50,6 +50,15 @@ public class DnnlNative extends DnnlNative$shared {
     public static int DNNL_ARG_SCRATCHPAD() {
         return DNNL_ARG_SCRATCHPAD;
     }
+    private static final int DNNL_ARG_ATTR_SCALES = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_ATTR_SCALES 4096
+     * }
+     */
+    public static int DNNL_ARG_ATTR_SCALES() {
+        return DNNL_ARG_ATTR_SCALES;
+    }
     private static final int dnnl_success = (int)0L;
     /**
      * {@snippet lang=c :
@@ -94,6 +103,24 @@ public class DnnlNative extends DnnlNative$shared {
      */
     public static int dnnl_u8() {
         return dnnl_u8;
+    }
+    private static final int dnnl_fpmath_mode_strict = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_fpmath_mode_strict = 0
+     * }
+     */
+    public static int dnnl_fpmath_mode_strict() {
+        return dnnl_fpmath_mode_strict;
+    }
+    private static final int dnnl_fpmath_mode_bf16 = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_fpmath_mode_bf16 = 1
+     * }
+     */
+    public static int dnnl_fpmath_mode_bf16() {
+        return dnnl_fpmath_mode_bf16;
     }
     private static final int dnnl_cpu = (int)1L;
     /**
@@ -573,15 +600,6 @@ public class DnnlNative extends DnnlNative$shared {
      */
     public static int dnnl_pooling_avg_exclude_padding() {
         return dnnl_pooling_avg_exclude_padding;
-    }
-    private static final int dnnl_softmax_accurate = (int)196608L;
-    /**
-     * {@snippet lang=c :
-     * enum <anonymous>.dnnl_softmax_accurate = 196608
-     * }
-     */
-    public static int dnnl_softmax_accurate() {
-        return dnnl_softmax_accurate;
     }
     private static final int dnnl_scratchpad_mode_user = (int)1L;
     /**
@@ -1154,6 +1172,67 @@ public class DnnlNative extends DnnlNative$shared {
         }
     }
 
+    private static class dnnl_primitive_attr_set_fpmath_mode {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            DnnlNative.C_INT,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_primitive_attr_set_fpmath_mode");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_fpmath_mode(dnnl_primitive_attr_t attr, dnnl_fpmath_mode_t mode)
+     * }
+     */
+    public static FunctionDescriptor dnnl_primitive_attr_set_fpmath_mode$descriptor() {
+        return dnnl_primitive_attr_set_fpmath_mode.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_fpmath_mode(dnnl_primitive_attr_t attr, dnnl_fpmath_mode_t mode)
+     * }
+     */
+    public static MethodHandle dnnl_primitive_attr_set_fpmath_mode$handle() {
+        return dnnl_primitive_attr_set_fpmath_mode.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_fpmath_mode(dnnl_primitive_attr_t attr, dnnl_fpmath_mode_t mode)
+     * }
+     */
+    public static MemorySegment dnnl_primitive_attr_set_fpmath_mode$address() {
+        return dnnl_primitive_attr_set_fpmath_mode.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_fpmath_mode(dnnl_primitive_attr_t attr, dnnl_fpmath_mode_t mode)
+     * }
+     */
+    public static int dnnl_primitive_attr_set_fpmath_mode(MemorySegment attr, int mode) {
+        var mh$ = dnnl_primitive_attr_set_fpmath_mode.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_primitive_attr_set_fpmath_mode", attr, mode);
+            }
+            return (int)mh$.invokeExact(attr, mode);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dnnl_primitive_attr_set_scratchpad_mode {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             DnnlNative.C_INT,
@@ -1208,6 +1287,68 @@ public class DnnlNative extends DnnlNative$shared {
                 traceDowncall("dnnl_primitive_attr_set_scratchpad_mode", attr, mode);
             }
             return (int)mh$.invokeExact(attr, mode);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_primitive_attr_set_scales_mask {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            DnnlNative.C_INT,
+            DnnlNative.C_POINTER,
+            DnnlNative.C_INT,
+            DnnlNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_primitive_attr_set_scales_mask");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static FunctionDescriptor dnnl_primitive_attr_set_scales_mask$descriptor() {
+        return dnnl_primitive_attr_set_scales_mask.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static MethodHandle dnnl_primitive_attr_set_scales_mask$handle() {
+        return dnnl_primitive_attr_set_scales_mask.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static MemorySegment dnnl_primitive_attr_set_scales_mask$address() {
+        return dnnl_primitive_attr_set_scales_mask.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static int dnnl_primitive_attr_set_scales_mask(MemorySegment attr, int arg, int mask) {
+        var mh$ = dnnl_primitive_attr_set_scales_mask.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_primitive_attr_set_scales_mask", attr, arg, mask);
+            }
+            return (int)mh$.invokeExact(attr, arg, mask);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -2141,73 +2282,6 @@ public class DnnlNative extends DnnlNative$shared {
                 traceDowncall("dnnl_convolution_forward_primitive_desc_create", primitive_desc, engine, prop_kind, alg_kind, src_desc, weights_desc, bias_desc, dst_desc, strides, dilates, padding_l, padding_r, attr);
             }
             return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, alg_kind, src_desc, weights_desc, bias_desc, dst_desc, strides, dilates, padding_l, padding_r, attr);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class dnnl_softmax_forward_primitive_desc_create {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            DnnlNative.C_INT,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_INT,
-            DnnlNative.C_INT,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_POINTER,
-            DnnlNative.C_INT,
-            DnnlNative.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_softmax_forward_primitive_desc_create");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_softmax_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, int softmax_axis, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static FunctionDescriptor dnnl_softmax_forward_primitive_desc_create$descriptor() {
-        return dnnl_softmax_forward_primitive_desc_create.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_softmax_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, int softmax_axis, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static MethodHandle dnnl_softmax_forward_primitive_desc_create$handle() {
-        return dnnl_softmax_forward_primitive_desc_create.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_softmax_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, int softmax_axis, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static MemorySegment dnnl_softmax_forward_primitive_desc_create$address() {
-        return dnnl_softmax_forward_primitive_desc_create.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_softmax_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, int softmax_axis, const_dnnl_primitive_attr_t attr)
-     * }
-     */
-    public static int dnnl_softmax_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int alg_kind, MemorySegment src_desc, MemorySegment dst_desc, int softmax_axis, MemorySegment attr) {
-        var mh$ = dnnl_softmax_forward_primitive_desc_create.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("dnnl_softmax_forward_primitive_desc_create", primitive_desc, engine, prop_kind, alg_kind, src_desc, dst_desc, softmax_axis, attr);
-            }
-            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, alg_kind, src_desc, dst_desc, softmax_axis, attr);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
