@@ -7,6 +7,7 @@ import io.github.mobilenetj.image.Labels;
 import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.io.DType;
 import io.github.mobilenetj.io.SafetensorsFile;
+import io.github.mobilenetj.nn.ComputePlan;
 import io.github.mobilenetj.nn.Network;
 import io.github.mobilenetj.nn.ParameterStore;
 import io.github.mobilenetj.nn.Shape;
@@ -80,7 +81,7 @@ public final class MobileNetV1 implements AutoCloseable {
         ParameterStore store = new ParameterStore(engine);
         ModelState created = new ModelState(description, engine, store, architecture.layers(),
                 new Shape(1, config.inChannels(), config.resolution(), config.resolution()), config.inputLayout(),
-                computeType(precision));
+                ComputePlan.uniform(computeType(precision), architecture.layers().size()));
         try {
             ParameterLoader.load(dict, architecture, naming, store);
             created.network(1, threads); // fails here, not on the first run, if oneDNN cannot run this model

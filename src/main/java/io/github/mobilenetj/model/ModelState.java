@@ -2,7 +2,7 @@ package io.github.mobilenetj.model;
 
 import io.github.mobilenetj.dnnl.Engine;
 import io.github.mobilenetj.image.PixelLayout;
-import io.github.mobilenetj.io.DType;
+import io.github.mobilenetj.nn.ComputePlan;
 import io.github.mobilenetj.nn.Layer;
 import io.github.mobilenetj.nn.Network;
 import io.github.mobilenetj.nn.ParameterStore;
@@ -37,7 +37,7 @@ final class ModelState implements Runnable {
     private final List<Layer> layers;
     private final Shape image;
     private final PixelLayout inputLayout;
-    private final DType computeType;
+    private final ComputePlan plan;
     /** Compiled on first use, by batch size and thread count. */
     private final Map<Long, Network> networks = new LinkedHashMap<>();
     private final Set<SessionState> sessions = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -45,14 +45,14 @@ final class ModelState implements Runnable {
     private String closedBecause;
 
     ModelState(String description, Engine engine, ParameterStore store, List<Layer> layers, Shape image,
-            PixelLayout inputLayout, DType computeType) {
+            PixelLayout inputLayout, ComputePlan plan) {
         this.description = description;
         this.engine = engine;
         this.store = store;
         this.layers = List.copyOf(layers);
         this.image = image;
         this.inputLayout = inputLayout;
-        this.computeType = computeType;
+        this.plan = plan;
     }
 
     String description() {
@@ -66,7 +66,7 @@ final class ModelState implements Runnable {
         Network network = networks.get(key);
         if (network == null) {
             network = Network.compile(engine, layers, store, image.withBatch(batch), inputLayout, PixelLayout.CHW,
-                    computeType, threads);
+                    plan, threads);
             networks.put(key, network);
             store.dropPlainWeights();
         }

@@ -79,6 +79,15 @@ public final class Execution implements AutoCloseable {
                 if (step.scratchpad() != null) {
                     args.put(Arg.SCRATCHPAD, bind(new Memory(network.engine(), step.scratchpad(), workspace.scratchpad()), 2));
                 }
+                if (step.srcScales() != null) {
+                    args.put(Arg.SCALES_SRC, step.srcScales());
+                }
+                if (step.weightScales() != null) {
+                    args.put(Arg.SCALES_WEIGHTS, step.weightScales());
+                }
+                if (step.dstScales() != null) {
+                    args.put(Arg.SCALES_DST, step.dstScales());
+                }
                 primitives[i] = step.primitive();
                 arguments[i] = args;
                 src = dst;
@@ -147,6 +156,59 @@ public final class Execution implements AutoCloseable {
         this.output.attach(workspace.outputStaging());
         execute();
         MemorySegment.copy(workspace.outputStaging(), ValueLayout.JAVA_FLOAT, 0, output, 0, output.length);
+    }
+
+    /** Receives each layer's output during {@link #runObserving}. */
+    @FunctionalInterface
+    public interface LayerObserver {
+        /**
+         * Layer {@code layer}'s output, in the layout oneDNN chose (blocked layouts are padded with
+         * zeros): valid only during the call.
+         *
+         * @param type its element type (F32 for a float32 network)
+         */
+        void output(int layer, MemorySegment data, io.github.mobilenetj.io.DType type);
+    }
+
+    /**
+     * Runs like {@link #run(MemorySegment, MemorySegment)}, one primitive at a time, showing
+     * {@code observer} every layer's output (the last layer's is {@code output} itself, in the user
+     * layout). For calibration: slower than a plain run, which it otherwise equals.
+     */
+    public void runObserving(MemorySegment input, MemorySegment output, LayerObserver observer) {
+        Objects.requireNonNull(observer, "observer");
+        checkSize("input", input.byteSize(), network.inputBytes());
+        checkSize("output", output.byteSize(), network.outputBytes());
+        prepare();
+        MemorySegment.copy(input, 0, workspace.inputStaging(), 0, network.inputBytes());
+        this.input.attach(workspace.inputStaging());
+        this.output.attach(workspace.outputStaging());
+        List<Step> steps = network.steps();
+        int callerThreads = Dnnl.threads();
+        if (callerThreads != threads) {
+            Dnnl.setThreads(threads);
+        }
+        try {
+            for (int i = 0; i < primitives.length; i++) {
+                primitives[i].execute(stream, arguments[i]);
+                stream.await();
+                Step step = steps.get(i);
+                boolean last = i == primitives.length - 1;
+                if (step.layer() >= 0 && !last) {
+                    observer.output(step.layer(), workspace.activation(i).asSlice(0, step.dst().byteSize()),
+                            step.dst().dataType());
+                }
+            }
+        } finally {
+            if (callerThreads != threads) {
+                Dnnl.setThreads(callerThreads);
+            }
+        }
+        MemorySegment.copy(workspace.outputStaging(), 0, output, 0, network.outputBytes());
+        Step lastStep = steps.getLast();
+        if (lastStep.layer() >= 0) {
+            observer.output(lastStep.layer(), output, io.github.mobilenetj.io.DType.F32);
+        }
     }
 
     /**

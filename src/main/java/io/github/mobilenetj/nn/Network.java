@@ -6,6 +6,7 @@ import io.github.mobilenetj.dnnl.FormatTag;
 import io.github.mobilenetj.dnnl.MemoryDesc;
 import io.github.mobilenetj.image.PixelLayout;
 import io.github.mobilenetj.io.DType;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,14 +29,14 @@ public final class Network implements AutoCloseable {
     private final MemoryDesc outputDesc;
     private final Shape inputShape;
     private final Shape outputShape;
-    private final DType computeType;
+    private final ComputePlan plan;
     private final int threads;
     private final long activationBytes;
     private final long scratchpadBytes;
     private boolean closed;
 
     private Network(Engine engine, List<Step> steps, List<AutoCloseable> owned, MemoryDesc inputDesc,
-            MemoryDesc outputDesc, Shape inputShape, Shape outputShape, DType computeType, int threads) {
+            MemoryDesc outputDesc, Shape inputShape, Shape outputShape, ComputePlan plan, int threads) {
         this.engine = engine;
         this.threads = threads;
         this.steps = List.copyOf(steps);
@@ -44,7 +45,7 @@ public final class Network implements AutoCloseable {
         this.outputDesc = outputDesc;
         this.inputShape = inputShape;
         this.outputShape = outputShape;
-        this.computeType = computeType;
+        this.plan = plan;
         long activations = 0;
         long scratch = 0;
         for (int i = 0; i < this.steps.size(); i++) {
@@ -76,25 +77,42 @@ public final class Network implements AutoCloseable {
      */
     public static Network compile(Engine engine, List<? extends Layer> layers, ParameterStore store, Shape input,
             PixelLayout inputLayout, PixelLayout outputLayout, DType computeType, int threads) {
+        Objects.requireNonNull(computeType, "computeType");
+        if (computeType != DType.F32 && computeType != DType.BF16) {
+            throw new IllegalArgumentException("networks compute in F32 or BF16, not " + computeType
+                    + " (8-bit networks need a ComputePlan with scales)");
+        }
+        return compile(engine, layers, store, input, inputLayout, outputLayout, ComputePlan.uniform(computeType,
+                layers.size()), threads);
+    }
+
+    /**
+     * As {@link #compile(Engine, List, ParameterStore, Shape, PixelLayout, PixelLayout, DType, int)},
+     * each layer computing as {@code plan} says: 8-bit layers need s8 weights and weight scales in
+     * the store.
+     */
+    public static Network compile(Engine engine, List<? extends Layer> layers, ParameterStore store, Shape input,
+            PixelLayout inputLayout, PixelLayout outputLayout, ComputePlan plan, int threads) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(inputLayout, "inputLayout");
         Objects.requireNonNull(outputLayout, "outputLayout");
-        Objects.requireNonNull(computeType, "computeType");
+        Objects.requireNonNull(plan, "plan");
         if (threads <= 0) {
             throw new IllegalArgumentException("threads must be positive, got " + threads);
         }
-        if (computeType != DType.F32 && computeType != DType.BF16) {
-            throw new IllegalArgumentException("networks compute in F32 or BF16, not " + computeType);
-        }
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a network needs at least one layer");
+        }
+        if (plan.layers().size() != layers.size()) {
+            throw new IllegalArgumentException("the plan covers " + plan.layers().size() + " layers, the network has "
+                    + layers.size());
         }
         outputShape(layers, input);
         int previous = Dnnl.threads();
         Dnnl.setThreads(threads);
         try {
-            return build(engine, layers, store, input, inputLayout, outputLayout, computeType, threads);
+            return build(engine, layers, store, input, inputLayout, outputLayout, plan, threads);
         } finally {
             Dnnl.setThreads(previous);
         }
@@ -115,25 +133,31 @@ public final class Network implements AutoCloseable {
     }
 
     private static Network build(Engine engine, List<? extends Layer> layers, ParameterStore store, Shape input,
-            PixelLayout inputLayout, PixelLayout outputLayout, DType computeType, int threads) {
-        NetworkCompiler compiler = new NetworkCompiler(engine, computeType, store);
+            PixelLayout inputLayout, PixelLayout outputLayout, ComputePlan plan, int threads) {
+        Arena constants = Arena.ofShared();
+        NetworkCompiler compiler = new NetworkCompiler(engine, plan, store, constants);
         Network compiled;
         try {
             MemoryDesc userInput = compiler.own(MemoryDesc.of(input.dims(), DType.F32, tag(inputLayout)));
-            MemoryDesc current = userInput;
+            NetworkCompiler.Activation current = new NetworkCompiler.Activation(userInput, Float.NaN);
             Shape shape = input;
             for (int i = 0; i < layers.size(); i++) {
-                current = compiler.add(i, layers.get(i), shape, current);
+                current = compiler.add(i, layers, shape, current);
                 shape = layers.get(i).outputShape(shape);
             }
-            MemoryDesc userOutput = compiler.own(current.dims().length == 2
-                    ? MemoryDesc.of(current.dims(), DType.F32, FormatTag.NC)
+            long[] dims = current.desc().dims();
+            MemoryDesc userOutput = compiler.own(dims.length == 2
+                    ? MemoryDesc.of(dims, DType.F32, FormatTag.NC)
                     : MemoryDesc.of(shape.dims(), DType.F32, tag(outputLayout)));
-            compiler.reorderIfNeeded("to output", current, userOutput);
-            compiled = new Network(engine, compiler.steps(), compiler.owned(), userInput, userOutput, input, shape,
-                    computeType, threads);
+            compiler.reorderIfNeeded("to output", current, userOutput, Float.NaN);
+            compiler.own(constants::close);
+            compiled = new Network(engine, compiler.steps(), compiler.owned(), userInput, userOutput, input, shape, plan,
+                    threads);
         } catch (RuntimeException | Error e) {
             Closer.closeAll(compiler.owned(), e);
+            if (constants.scope().isAlive()) {
+                constants.close();
+            }
             throw e;
         }
         // Once per process: say so when convolutions got oneDNN's reference kernels (NEON-only arm64).
@@ -184,9 +208,9 @@ public final class Network implements AutoCloseable {
         return threads;
     }
 
-    /** The element type the primitives compute in; inputs and outputs are always float32. */
-    public DType computeType() {
-        return computeType;
+    /** How each layer computes; inputs and outputs are always float32. */
+    public ComputePlan plan() {
+        return plan;
     }
 
     /** Bytes of input one execution reads. */

@@ -44,12 +44,18 @@ public final class ParameterStore implements AutoCloseable {
     private Stream stream;
     private boolean closed;
 
-    /** One layer: its plain float32 weights (until dropped), its bias, and the copies made so far. */
+    /**
+     * One layer: its plain weights (float32, or s8 for an 8-bit layer; until dropped), its bias,
+     * its per-channel weight scales (8-bit layers), and the copies made so far.
+     */
     private static final class Entry {
         MemorySegment plain;
+        DType plainType = DType.F32;
         long[] plainShape;
         MemorySegment bias;
         Memory biasMemory;
+        MemorySegment weightScales;
+        Memory weightScalesMemory;
         final List<Memory> copies = new ArrayList<>();
     }
 
@@ -61,19 +67,45 @@ public final class ParameterStore implements AutoCloseable {
      * A zero-filled float32 buffer for layer {@code layer}'s weights in PyTorch's plain layout
      * ({@code shape}), for the loader to fill.
      */
-    public synchronized MemorySegment allocateWeights(int layer, long[] shape) {
+    public MemorySegment allocateWeights(int layer, long[] shape) {
+        return allocateWeights(layer, shape, DType.F32);
+    }
+
+    /**
+     * A zero-filled buffer for layer {@code layer}'s weights in PyTorch's plain layout: float32, or
+     * s8 codes ({@link DType#I8}) for a layer that computes in 8 bits (with
+     * {@link #allocateWeightScales}).
+     */
+    public synchronized MemorySegment allocateWeights(int layer, long[] shape, DType type) {
         checkOpen();
         if (plainArena == null) {
             throw new IllegalStateException("plain weights were already dropped");
         }
-        long floats = 1;
+        if (type != DType.F32 && type != DType.I8) {
+            throw new IllegalArgumentException("plain weights are F32 or I8, not " + type);
+        }
+        long elements = 1;
         for (long d : shape) {
-            floats = Math.multiplyExact(floats, d);
+            elements = Math.multiplyExact(elements, d);
         }
         Entry e = entries.computeIfAbsent(layer, k -> new Entry());
-        e.plain = plainArena.allocate(Math.multiplyExact(floats, (long) Float.BYTES), 64);
+        e.plain = plainArena.allocate(Math.multiplyExact(elements, (long) type.byteSize()), 64);
+        e.plainType = type;
         e.plainShape = shape.clone();
         return e.plain;
+    }
+
+    /** A buffer of {@code channels} float32 per-output-channel scales of layer {@code layer}'s s8 weights. */
+    public synchronized MemorySegment allocateWeightScales(int layer, int channels) {
+        checkOpen();
+        Entry e = entries.computeIfAbsent(layer, k -> new Entry());
+        e.weightScales = arena.allocate((long) channels * Float.BYTES, 64);
+        return e.weightScales;
+    }
+
+    /** The element type of layer {@code layer}'s stored weights: F32, or I8 for an 8-bit layer. */
+    public synchronized DType weightType(int layer) {
+        return entry(layer).plainType;
     }
 
     /** A zero-filled float32 buffer of {@code channels} values for layer {@code layer}'s bias. */
@@ -97,11 +129,15 @@ public final class ParameterStore implements AutoCloseable {
                 return copy;
             }
         }
+        if ((chosen.dataType() == DType.I8) != (e.plainType == DType.I8)) {
+            throw new IllegalStateException("layer " + layer + " holds " + e.plainType + " weights, the primitive wants "
+                    + chosen.dataType());
+        }
         MemoryDesc target = own(chosen.copy());
         Memory stored = own(new Memory(engine, target, arena.allocate(target.byteSize(), 64)));
         if (e.plain != null) {
             long[] dims = chosen.dims();
-            try (MemoryDesc plainDesc = MemoryDesc.of(dims, DType.F32, FormatTag.plain(dims.length));
+            try (MemoryDesc plainDesc = MemoryDesc.of(dims, e.plainType, FormatTag.plain(dims.length));
                     Memory source = new Memory(engine, plainDesc, e.plain)) {
                 if (plainDesc.byteSize() != e.plain.byteSize()) {
                     throw new IllegalStateException("layer " + layer + ": plain weights of " + e.plain.byteSize()
@@ -116,6 +152,59 @@ public final class ParameterStore implements AutoCloseable {
         }
         e.copies.add(stored);
         return stored;
+    }
+
+    /** Layer {@code layer}'s per-channel weight scales as a 1-D float32 memory object, or null. */
+    synchronized Memory weightScales(int layer) {
+        checkOpen();
+        Entry e = entry(layer);
+        if (e.weightScales == null) {
+            return null;
+        }
+        if (e.weightScalesMemory == null) {
+            MemoryDesc desc = own(MemoryDesc.of(new long[] {e.weightScales.byteSize() / Float.BYTES}, DType.F32,
+                    FormatTag.X));
+            e.weightScalesMemory = own(new Memory(engine, desc, e.weightScales));
+        }
+        return e.weightScalesMemory;
+    }
+
+    /**
+     * Writes layer {@code layer}'s float32 weights, in PyTorch's plain layout, into {@code dst}: from
+     * the plain copy while it is held, else converted back from a copy in another layout. For
+     * quantizing a float model.
+     */
+    public synchronized void copyWeights(int layer, MemorySegment dst) {
+        checkOpen();
+        Entry e = entry(layer);
+        if (e.plainType != DType.F32) {
+            throw new IllegalStateException("layer " + layer + " holds " + e.plainType + " weights, not float32");
+        }
+        long elements = 1;
+        for (long d : e.plainShape) {
+            elements *= d;
+        }
+        if (dst.byteSize() != elements * Float.BYTES) {
+            throw new IllegalArgumentException("layer " + layer + " has " + elements + " weights, the destination "
+                    + dst.byteSize() + " bytes");
+        }
+        if (e.plain != null) {
+            MemorySegment.copy(e.plain, 0, dst, 0, e.plain.byteSize());
+            return;
+        }
+        Memory from = e.copies.getFirst();
+        long[] dims = from.desc().dims();
+        try (MemoryDesc plainDesc = MemoryDesc.of(dims, DType.F32, FormatTag.plain(dims.length));
+                Memory to = new Memory(engine, plainDesc, dst)) {
+            reorder(from, to);
+        }
+    }
+
+    /** A copy of layer {@code layer}'s float32 bias, or null when it has none. */
+    public synchronized float[] copyBias(int layer) {
+        checkOpen();
+        Entry e = entry(layer);
+        return e.bias == null ? null : e.bias.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
     }
 
     /** Layer {@code layer}'s float32 bias as a 1-D memory object, or null when it has none. */
@@ -134,15 +223,17 @@ public final class ParameterStore implements AutoCloseable {
 
     /**
      * Frees the plain float32 weights. Networks compiled later reorder from a copy already held,
-     * so call this once the first network has been compiled.
+     * so call this once the first network has been compiled. A store holding 8-bit weights keeps
+     * its plain copies (a quarter of float32's size): s8 weights in a layout with oneDNN's
+     * compensation cannot be reordered back, and saving a quantized model reads them.
      */
     public synchronized void dropPlainWeights() {
         if (plainArena == null || closed) {
             return;
         }
         for (Entry e : entries.values()) {
-            if (e.plain != null && e.copies.isEmpty()) {
-                return; // some layer has no copy yet: keep the plain weights
+            if (e.plain != null && (e.copies.isEmpty() || e.plainType == DType.I8)) {
+                return; // some layer has no copy yet, or holds s8 weights: keep the plain weights
             }
         }
         for (Entry e : entries.values()) {
@@ -152,12 +243,30 @@ public final class ParameterStore implements AutoCloseable {
         plainArena = null;
     }
 
+    /** Layer {@code layer}'s plain s8 weights (PyTorch layout), read-only; only for 8-bit layers. */
+    public synchronized MemorySegment plainCodes(int layer) {
+        checkOpen();
+        Entry e = entry(layer);
+        if (e.plainType != DType.I8 || e.plain == null) {
+            throw new IllegalStateException("layer " + layer + " holds no plain s8 weights");
+        }
+        return e.plain.asReadOnly();
+    }
+
+    /** A copy of layer {@code layer}'s per-channel weight scales, or null for a float layer. */
+    public synchronized float[] copyWeightScales(int layer) {
+        checkOpen();
+        Entry e = entry(layer);
+        return e.weightScales == null ? null : e.weightScales.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    }
+
     /** Bytes held: weight copies in every layout, biases and plain weights not yet dropped. */
     public synchronized long byteSize() {
         long total = 0;
         for (Entry e : entries.values()) {
             total += e.plain == null ? 0 : e.plain.byteSize();
             total += e.bias == null ? 0 : e.bias.byteSize();
+            total += e.weightScales == null ? 0 : e.weightScales.byteSize();
             for (Memory m : e.copies) {
                 total += m.desc().byteSize();
             }

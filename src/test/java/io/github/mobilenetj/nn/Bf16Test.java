@@ -68,7 +68,7 @@ class Bf16Test {
             return;
         }
         try (TestNet compiled = bf16) {
-            assertEquals(DType.BF16, compiled.network.computeType());
+            assertEquals(DType.BF16, compiled.network.plan().layer(0));
             got = compiled.run(x);
         }
         // Magnitude bound: sum over the chain of |activations| x |weights|, times 4 roundings of 2^-8.
