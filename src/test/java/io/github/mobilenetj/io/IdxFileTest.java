@@ -145,9 +145,13 @@ class IdxFileTest {
         assertMentions(rejection("hidden", hidden), "items of more than");
         byte[] negative = {0, 0, 8, 1, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
         assertMentions(rejection("negative", negative), "dimension 0 is 4294967295");
-        // Claims 2 GB but holds 16 bytes: gzip gives no size up front, so this must fail on reading, not allocating.
-        byte[] liar = idx(new int[] {Integer.MAX_VALUE - 8}, new byte[16]);
+        // Claims 1 GiB but holds 16 bytes: gzip gives no size up front, so this must fail on reading, not allocating.
+        byte[] liar = idx(new int[] {(int) IdxFile.DEFAULT_MAX_BYTES}, new byte[16]);
         assertMentions(rejection("liar.gz", gzip(liar)), "the file has only 16");
+        // Claims 2 GB, more than the default limit: refused before reading.
+        byte[] greedy = idx(new int[] {Integer.MAX_VALUE - 8}, new byte[16]);
+        assertMentions(rejection("greedy.gz", gzip(greedy)), "declare 2147483639 data bytes",
+                "more than the limit of 1073741824");
     }
 
     @Test
