@@ -99,9 +99,33 @@ public final class SafetensorsFile implements AutoCloseable {
         RegularFiles.require(path);
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment mapping = map(path, fileName, arena);
-            long fileSize = mapping.byteSize();
-            long headerLength = mapping.get(U64_LE, 0);
+            return parse(fileName, arena, map(path, arena));
+        } catch (Throwable failure) {
+            arena.close();
+            throw failure;
+        }
+    }
+
+    private static MemorySegment map(Path path, Arena arena) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            // The mapping stays valid after the channel is closed, until the arena is.
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+        }
+    }
+
+    /**
+     * Validates the contents of a safetensors file held in {@code contents} (a mapping, or any segment
+     * for tests) and returns an instance serving them; closing it closes {@code arena}. On failure the
+     * caller closes the arena.
+     */
+    static SafetensorsFile parse(String fileName, Arena arena, MemorySegment contents) throws SafetensorsException {
+        long fileSize = contents.byteSize();
+        if (fileSize < LENGTH_PREFIX) {
+            throw SafetensorsException.of(fileName, "file has " + fileSize
+                    + " bytes, fewer than the 8 bytes of the header length prefix");
+        }
+        try {
+            long headerLength = contents.get(U64_LE, 0);
             // Compared as unsigned: a length with the top bit set is huge, not negative.
             if (Long.compareUnsigned(headerLength, MAX_HEADER_LENGTH) > 0) {
                 throw SafetensorsException.at(fileName, "header length " + Long.toUnsignedString(headerLength)
@@ -111,30 +135,14 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw SafetensorsException.at(fileName, "header length " + headerLength + " exceeds the "
                         + (fileSize - LENGTH_PREFIX) + " bytes after the length prefix (file size " + fileSize + ")", 0);
             }
-            byte[] header = mapping.asSlice(LENGTH_PREFIX, headerLength).toArray(ValueLayout.JAVA_BYTE);
+            byte[] header = contents.asSlice(LENGTH_PREFIX, headerLength).toArray(ValueLayout.JAVA_BYTE);
             HeaderParser.Result parsed = HeaderParser.parse(header, LENGTH_PREFIX, fileName);
             long dataStart = LENGTH_PREFIX + headerLength;
             List<TensorInfo> tensors = DataLayout.validate(parsed.entries(), dataStart, fileSize - dataStart, fileName);
-            return new SafetensorsFile(fileName, arena, mapping, parsed.metadata(), tensors);
+            return new SafetensorsFile(fileName, arena, contents, parsed.metadata(), tensors);
         } catch (InternalError fault) {
-            arena.close();
             // The JVM reports an access to a page that vanished from the mapping this way.
             throw new SafetensorsException(changedWhileMapped(fileName, fault), fault);
-        } catch (Throwable failure) {
-            arena.close();
-            throw failure;
-        }
-    }
-
-    private static MemorySegment map(Path path, String fileName, Arena arena) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < LENGTH_PREFIX) {
-                throw SafetensorsException.of(fileName, "file has " + size
-                        + " bytes, fewer than the 8 bytes of the header length prefix");
-            }
-            // The mapping stays valid after the channel is closed, until the arena is.
-            return channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         }
     }
 

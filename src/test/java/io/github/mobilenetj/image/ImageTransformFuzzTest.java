@@ -16,7 +16,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of the preprocessing (Jazzer): images of every {@link BufferedImage} type the
@@ -40,7 +39,6 @@ class ImageTransformFuzzTest {
     };
 
     @FuzzTest
-    @Timeout(20)
     void transform(FuzzedDataProvider data) {
         BufferedImage image = image(data);
         Normalization normalization = normalization(data);

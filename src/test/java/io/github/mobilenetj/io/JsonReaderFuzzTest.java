@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of the JSON reader (Jazzer) and of {@link JsonStrings}.
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 class JsonReaderFuzzTest {
 
     @FuzzTest
-    @Timeout(10)
     void walk(byte[] data) {
         Boolean walked = outcome(data, false);
         Boolean skipped = outcome(data, true);
