@@ -1,7 +1,6 @@
 package io.github.mobilenetj.image;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -18,7 +17,6 @@ import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes image files with ImageIO and turns every way that can fail into an exception that names
@@ -51,6 +49,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p><b>PNG CRCs.</b> Every chunk up to the end of the image data must carry a matching CRC: Pillow
  * checks the chunks before the image data, libpng (like this class) also the {@code IDAT} chunks.
+ *
+ * <p><b>TIFF strips.</b> The strips or tiles of a TIFF must lie inside the file: ImageIO allocates each
+ * one's declared byte count before reading it.
  */
 public final class ImageFiles {
 
@@ -141,7 +142,7 @@ public final class ImageFiles {
             if (in == null) {
                 throw new IOException(file + ": ImageIO cannot open the file for reading");
             }
-            return decode(in, file.toString(), maxPixels);
+            return decode(in, attributes.size(), file.toString(), maxPixels);
         }
     }
 
@@ -171,8 +172,8 @@ public final class ImageFiles {
         if (data.length == 0) {
             throw new InvalidImageException(source + ": empty, expected an encoded image");
         }
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
-            return decode(in, source, maxPixels);
+        try (ImageInputStream in = new ByteArrayImageInputStream(data)) {
+            return decode(in, data.length, source, maxPixels);
         } catch (InvalidImageException e) {
             throw e;
         } catch (IOException e) {
@@ -187,7 +188,9 @@ public final class ImageFiles {
         }
     }
 
-    private static BufferedImage decode(ImageInputStream in, String source, long maxPixels) throws IOException {
+    /** @param length the size of the encoded file in bytes */
+    private static BufferedImage decode(ImageInputStream in, long length, String source, long maxPixels)
+            throws IOException {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         if (!readers.hasNext()) {
             throw new InvalidImageException(source + ": not an image in a supported format (found "
@@ -198,6 +201,8 @@ public final class ImageFiles {
             String format = formatName(reader);
             if (format.equals("PNG")) {
                 PngChunks.verify(in, source);
+            } else if (format.equals("TIF") || format.equals("TIFF")) {
+                TiffStrips.verify(in, length, source);
             }
             BufferedImage image = readFirstImage(reader, in, source, format, maxPixels);
             try {

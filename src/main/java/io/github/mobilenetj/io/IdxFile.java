@@ -227,6 +227,12 @@ public final class IdxFile {
                 throw new IdxFormatException(source + ": dimension " + i + " is "
                         + Integer.toUnsignedString(dims[i]) + ", beyond the supported 2^31-1");
             }
+            if (dims[i] == 0 && i > 0) {
+                // Items of no data: found by fuzzing, [83886600, 163381251, 0, 50331648] passed as 83 million
+                // empty items. Only the item count may be 0.
+                throw new IdxFormatException(source + ": dimension " + i + " is 0; only the first (the item count)"
+                        + " may be");
+            }
         }
         return dims;
     }

@@ -68,6 +68,29 @@ class ImageBombTest {
                 "144,000,000");
     }
 
+    /**
+     * Found by fuzzing: a TIFF of 17 x 11 pixels whose StripByteCounts declares 536,871,366 bytes made
+     * ImageIO's decompressor allocate 512 MB when decoded from memory (from a file, ImageIO compares the
+     * count with the file's length; a MemoryCacheImageInputStream has none). The strips must now lie
+     * inside the file, whichever way it is read.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"JPEG", "Deflate", "LZW", "PackBits"})
+    void tiffStripLargerThanTheFile(String compression) throws IOException {
+        byte[] tiff = ImageBombs.tiffWithStripByteCount(compression, 536_871_366L);
+        Path file = write("strip.tif", tiff);
+        String source = "image data (" + tiff.length + " bytes)";
+        for (Allocations.Measurement m : new Allocations.Measurement[] {
+                Allocations.measure(() -> ImageFiles.decode(tiff)), Allocations.measure(() -> ImageFiles.read(file))}) {
+            InvalidImageException e = m.thrown(InvalidImageException.class);
+            assertTrue(e.getMessage().startsWith(source + ": corrupt TIF image: strip 0 declares 536871366 bytes at"
+                    + " file offset ") || e.getMessage().startsWith(file + ": corrupt TIF image: strip 0 declares"
+                    + " 536871366 bytes at file offset "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("beyond the end of the " + tiff.length + "-byte file"), e.getMessage());
+            assertTrue(m.bytes() < REFUSAL_BUDGET, "allocated " + m.megabytes());
+        }
+    }
+
     /** WBMP has one bit per pixel and the JDK only recognises a file that holds them all: no bomb. */
     @Test
     void wbmpIsBoundedByItsFileSize() throws IOException {

@@ -186,6 +186,37 @@ final class ImageBombs {
         return out.array();
     }
 
+    /** An 8 x 8 RGB TIFF of {@code compression} whose first strip declares {@code byteCount} bytes. */
+    static byte[] tiffWithStripByteCount(String compression, long byteCount) {
+        BufferedImage image = rgb();
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("tiff");
+        ImageWriter writer = writers.next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionType(compression);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        byte[] tiff = bytes.toByteArray();
+        ByteBuffer buffer = ByteBuffer.wrap(tiff).order(tiff[0] == 'I' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+        int ifd = buffer.getInt(4);
+        int entries = buffer.getShort(ifd) & 0xFFFF;
+        for (int e = 0; e < entries; e++) {
+            int at = ifd + 2 + 12 * e;
+            if ((buffer.getShort(at) & 0xFFFF) == 279 && buffer.getInt(at + 4) == 1) {
+                buffer.putShort(at + 2, (short) 4).putInt(at + 8, (int) byteCount);
+                return tiff;
+            }
+        }
+        throw new IllegalStateException("no single StripByteCounts value");
+    }
+
     /** Rewrites ImageWidth, ImageLength and RowsPerStrip of the first IFD. */
     private static byte[] patchTiff(byte[] tiff, int width, int height) {
         ByteBuffer buffer = ByteBuffer.wrap(tiff)

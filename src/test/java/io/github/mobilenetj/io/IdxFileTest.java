@@ -154,6 +154,14 @@ class IdxFileTest {
                 "more than the limit of 1073741824");
     }
 
+    /** Found by fuzzing: dimensions [83886600, 163381251, 0, 50331648] were read as 83 million empty items. */
+    @Test
+    void rejectsEmptyItems() throws Exception {
+        assertMentions(rejection("empty-items", idx(new int[] {83_886_600, 163_381_251, 0, 50_331_648}, new byte[0])),
+                "dimension 2 is 0; only the first (the item count) may be");
+        assertEquals(0, IdxFile.read(file("no-items", idx(new int[] {0, 28, 28}, new byte[0]))).count());
+    }
+
     @Test
     void rejectsCorruptGzip() throws Exception {
         byte[] valid = gzip(idx(new int[] {100}, new byte[100]));
