@@ -234,9 +234,9 @@ public final class ImageFiles {
             }
             if (pixels > maxPixels) {
                 throw new InvalidImageException(String.format(Locale.ROOT, "%s: %s image of %s = %,d pixels exceeds"
-                        + " the limit of %,d pixels; refused before decoding as a possible decompression bomb (raise"
-                        + " the limit with ImageFiles.read(file, maxPixels) or -D%s=N)",
-                        source, format, size, pixels, maxPixels, MAX_PIXELS_PROPERTY));
+                        + " the limit of %,d pixels; refused before decoding as a possible decompression bomb (the"
+                        + " system property %s sets the limit)", source, format, size, pixels, maxPixels,
+                        MAX_PIXELS_PROPERTY));
             }
             requireSupportedType(reader, source, format);
             BufferedImage image = reader.read(0);

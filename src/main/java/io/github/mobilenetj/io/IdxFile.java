@@ -170,9 +170,7 @@ public final class IdxFile {
             if (wanted > maxBytes) {
                 String what = items == dims[0] ? "dimensions " + Arrays.toString(dims) + " declare " + wanted
                         : "the first " + items + " items of dimensions " + Arrays.toString(dims) + " hold " + wanted;
-                throw new IdxFormatException(source + ": " + what + " data bytes, more than the limit of " + maxBytes
-                        + (maxBytes == DEFAULT_MAX_BYTES ? " (IdxFile.DEFAULT_MAX_BYTES; pass a limit to read more)"
-                        : ""));
+                throw new IdxFormatException(source + ": " + what + " data bytes, more than the limit of " + maxBytes);
             }
             byte[] data = readData(in, (int) wanted, source, dims, items == dims[0]);
             int[] held = dims.clone();
