@@ -3,9 +3,11 @@ package io.github.mobilenetj.image;
 import java.io.IOException;
 
 /**
- * An image file or byte array that exists but cannot be used: empty, truncated, corrupt, in a format
- * no installed ImageIO reader understands, or in a colour model this package does not convert (such
- * as CMYK). The message names the source and the problem.
+ * An image file or byte array that exists but cannot be used: not a regular file (a directory, FIFO or
+ * device), empty, truncated, corrupt (a PNG chunk with a bad CRC, a TIFF strip beyond the end of the
+ * file), in a format no installed ImageIO reader understands, in a colour model this package does not
+ * convert (such as CMYK), or declaring more pixels than the limit of {@link ImageFiles} (a possible
+ * decompression bomb). The message names the source and the problem.
  */
 public class InvalidImageException extends IOException {
     private static final long serialVersionUID = 1L;

@@ -70,11 +70,18 @@ public enum DType {
      * @return the type, or empty if the name is not one of this enum's constants (names are case-sensitive)
      */
     public static Optional<DType> fromHeaderName(String name) {
-        for (DType type : values()) {
+        return Optional.ofNullable(byHeaderName(name));
+    }
+
+    /** Like {@link #fromHeaderName} without allocating: null if there is no such type. */
+    static DType byHeaderName(String name) {
+        for (DType type : VALUES) {
             if (type.name().equals(name)) {
-                return Optional.of(type);
+                return type;
             }
         }
-        return Optional.empty();
+        return null;
     }
+
+    private static final DType[] VALUES = values();
 }

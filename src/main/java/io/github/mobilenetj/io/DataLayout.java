@@ -65,12 +65,12 @@ final class DataLayout {
         HeaderEntry previous = null;
         for (HeaderEntry entry : byOffset) {
             if (entry.begin() < covered) {
-                throw fail(fileName, entry, "data_offsets " + entry.offsetsText() + " overlap those of tensor '"
-                        + previous.name() + "' " + previous.offsetsText());
+                throw fail(fileName, entry, "data_offsets " + entry.offsetsText() + " overlap those of tensor "
+                        + Messages.quote(previous.name()) + " " + previous.offsetsText());
             }
             if (entry.begin() > covered) {
                 throw SafetensorsException.at(fileName, "data section bytes [" + covered + ", " + entry.begin()
-                        + ") belong to no tensor (gap before tensor '" + entry.name() + "')", dataStart + covered);
+                        + ") belong to no tensor (gap before tensor " + Messages.quote(entry.name()) + ")", dataStart + covered);
             }
             covered = entry.end();
             previous = entry;

@@ -16,7 +16,7 @@ record HeaderEntry(String name, DType dtype, long[] shape, long begin, long end,
 
     /** "tensor 'name'", the prefix of messages about this entry. */
     String label() {
-        return "tensor '" + name + "'";
+        return "tensor " + Messages.quote(name);
     }
 
     /** "[begin, end]", as written in the header. */

@@ -3,6 +3,7 @@ package io.github.mobilenetj.io;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +18,12 @@ final class HeaderParser {
     /** The reserved key of the free-form string-to-string metadata. */
     static final String METADATA_KEY = "__metadata__";
 
-    /** More dimensions than any framework supports; the cap bounds what a hostile header can allocate. */
-    static final int MAX_RANK = 1024;
-
     /** A parsed header: metadata (empty if absent) and tensor entries in header order. */
     record Result(Map<String, String> metadata, List<HeaderEntry> entries) {
     }
 
+    /** Where arrays of integers are collected before being copied to their exact length. */
+    private final long[] scratch = new long[SafetensorsFile.MAX_RANK];
     private final JsonReader json;
     private final long baseOffset;
     private final String fileName;
@@ -56,7 +56,8 @@ final class HeaderParser {
         }
         json.beginObject();
         Map<String, String> metadata = null;
-        Map<String, HeaderEntry> entries = new LinkedHashMap<>();
+        Map<String, HeaderEntry> entries = new HashMap<>();
+        List<HeaderEntry> inOrder = new ArrayList<>();
         while (json.hasNext()) {
             long keyOffset = json.tokenOffset();
             String key = json.nextName();
@@ -66,17 +67,20 @@ final class HeaderParser {
                 }
                 metadata = readMetadata();
             } else {
-                if (entries.containsKey(key)) {
-                    throw fail("duplicate tensor name '" + key + "'", keyOffset);
+                if (entries.size() == SafetensorsFile.MAX_TENSORS) {
+                    throw fail("more than " + SafetensorsFile.MAX_TENSORS + " tensors, the limit of this reader",
+                            keyOffset);
                 }
-                entries.put(key, readEntry(key, keyOffset));
+                HeaderEntry entry = readEntry(key, keyOffset);
+                if (entries.putIfAbsent(key, entry) != null) {
+                    throw fail("duplicate tensor name " + Messages.quote(key), keyOffset);
+                }
+                inOrder.add(entry);
             }
         }
         json.endObject();
         json.endDocument();
-        return new Result(
-                metadata == null ? Map.of() : Collections.unmodifiableMap(metadata),
-                List.copyOf(entries.values()));
+        return new Result(metadata == null ? Map.of() : Collections.unmodifiableMap(metadata), inOrder);
     }
 
     /** Reads the metadata object; JSON null counts as no metadata, as in the reference implementation. */
@@ -93,12 +97,16 @@ final class HeaderParser {
         json.beginObject();
         while (json.hasNext()) {
             long keyOffset = json.tokenOffset();
+            if (metadata.size() == SafetensorsFile.MAX_METADATA_ENTRIES) {
+                throw fail("'" + METADATA_KEY + "' has more than " + SafetensorsFile.MAX_METADATA_ENTRIES
+                        + " entries, the limit of this reader", keyOffset);
+            }
             String key = json.nextName();
             if (metadata.containsKey(key)) {
-                throw fail("duplicate key '" + key + "' in '" + METADATA_KEY + "'", keyOffset);
+                throw fail("duplicate key " + Messages.quote(key) + " in '" + METADATA_KEY + "'", keyOffset);
             }
             if (json.peek() != JsonReader.Token.STRING) {
-                throw fail("'" + METADATA_KEY + "' value of '" + key + "' must be a string but is "
+                throw fail("'" + METADATA_KEY + "' value of " + Messages.quote(key) + " must be a string but is "
                         + json.peek().description(), json.tokenOffset());
             }
             metadata.put(key, json.nextString());
@@ -108,9 +116,8 @@ final class HeaderParser {
     }
 
     private HeaderEntry readEntry(String name, long keyOffset) throws JsonSyntaxException, SafetensorsException {
-        String label = "tensor '" + name + "'";
         if (json.peek() != JsonReader.Token.BEGIN_OBJECT) {
-            throw fail(label + ": entry must be an object but is " + json.peek().description(), json.tokenOffset());
+            throw fail(label(name) + ": entry must be an object but is " + json.peek().description(), json.tokenOffset());
         }
         json.beginObject();
         DType dtype = null;
@@ -126,16 +133,16 @@ final class HeaderParser {
                 default -> false;
             };
             if (duplicate) {
-                throw fail(label + ": duplicate field '" + field + "'", fieldOffset);
+                throw fail(label(name) + ": duplicate field '" + field + "'", fieldOffset);
             }
             switch (field) {
-                case "dtype" -> dtype = readDtype(label);
-                case "shape" -> shape = readNaturals(label, "shape", MAX_RANK);
+                case "dtype" -> dtype = readDtype(name);
+                case "shape" -> shape = readNaturals(name, "shape", SafetensorsFile.MAX_RANK);
                 case "data_offsets" -> {
                     long valueOffset = json.tokenOffset();
-                    offsets = readNaturals(label, "data_offsets", 2);
+                    offsets = readNaturals(name, "data_offsets", 2);
                     if (offsets.length != 2) {
-                        throw fail(label + ": data_offsets must hold 2 integers [begin, end] but holds "
+                        throw fail(label(name) + ": data_offsets must hold 2 integers [begin, end] but holds "
                                 + offsets.length, valueOffset);
                     }
                 }
@@ -146,50 +153,60 @@ final class HeaderParser {
         json.endObject();
         String missing = dtype == null ? "dtype" : shape == null ? "shape" : offsets == null ? "data_offsets" : null;
         if (missing != null) {
-            throw fail(label + ": missing field '" + missing + "'", keyOffset);
+            throw fail(label(name) + ": missing field '" + missing + "'", keyOffset);
         }
         return new HeaderEntry(name, dtype, shape, offsets[0], offsets[1], baseOffset + keyOffset);
     }
 
-    private DType readDtype(String label) throws JsonSyntaxException, SafetensorsException {
+    private DType readDtype(String name) throws JsonSyntaxException, SafetensorsException {
         long valueOffset = json.tokenOffset();
         if (json.peek() != JsonReader.Token.STRING) {
-            throw fail(label + ": dtype must be a string but is " + json.peek().description(), valueOffset);
+            throw fail(label(name) + ": dtype must be a string but is " + json.peek().description(), valueOffset);
         }
         String text = json.nextString();
-        return DType.fromHeaderName(text).orElseThrow(() -> fail(label + ": unknown dtype '" + text
-                + "' (known: " + Arrays.toString(DType.values()) + ")", valueOffset));
+        DType dtype = DType.byHeaderName(text);
+        if (dtype == null) {
+            throw fail(label(name) + ": unknown dtype " + Messages.quote(text) + " (known: "
+                    + Arrays.toString(DType.values()) + ")", valueOffset);
+        }
+        return dtype;
     }
 
     /** Reads an array of at most {@code maxLength} non-negative integers. */
-    private long[] readNaturals(String label, String field, int maxLength)
+    private long[] readNaturals(String name, String field, int maxLength)
             throws JsonSyntaxException, SafetensorsException {
         if (json.peek() != JsonReader.Token.BEGIN_ARRAY) {
-            throw fail(label + ": " + field + " must be an array of integers but is " + json.peek().description(),
+            throw fail(label(name) + ": " + field + " must be an array of integers but is " + json.peek().description(),
                     json.tokenOffset());
         }
         json.beginArray();
-        List<Long> values = new ArrayList<>();
+        long[] values = scratch;
+        int count = 0;
         while (json.hasNext()) {
             long valueOffset = json.tokenOffset();
-            if (values.size() == maxLength) {
-                throw fail(label + ": " + field + " has more than " + maxLength + " elements", valueOffset);
+            if (count == maxLength) {
+                throw fail(label(name) + ": " + field + " has more than " + maxLength + " elements", valueOffset);
             }
             if (json.peek() != JsonReader.Token.NUMBER) {
-                throw fail(label + ": " + field + " must hold integers but holds " + json.peek().description(),
+                throw fail(label(name) + ": " + field + " must hold integers but holds " + json.peek().description(),
                         valueOffset);
             }
             Number number = json.nextNumber();
             if (!(number instanceof Long value)) {
-                throw fail(label + ": " + field + " must hold integers but holds " + number, valueOffset);
+                throw fail(label(name) + ": " + field + " must hold integers but holds " + number, valueOffset);
             }
             if (value < 0) {
-                throw fail(label + ": " + field + "[" + values.size() + "] is negative: " + value, valueOffset);
+                throw fail(label(name) + ": " + field + "[" + count + "] is negative: " + value, valueOffset);
             }
-            values.add(value);
+            values[count++] = value;
         }
         json.endArray();
-        return values.stream().mapToLong(Long::longValue).toArray();
+        return Arrays.copyOf(values, count);
+    }
+
+    /** "tensor 'name'", made only when a message needs it. */
+    private static String label(String name) {
+        return "tensor " + Messages.quote(name);
     }
 
     private SafetensorsException fail(String problem, long headerOffset) {

@@ -57,7 +57,11 @@ final class JsonReader {
     private static final int NONEMPTY_OBJECT = 5;
     private static final int DANGLING_NAME = 6;
 
+    /** Strings up to this many bytes go through {@link #shortString}. */
+    private static final int MAX_CACHED_LENGTH = 16;
+
     private final byte[] in;
+    private final String[] shortStrings = new String[64];
     private final int maxDepth;
     private final int[] scopes;
     private int depth;
@@ -347,7 +351,9 @@ final class JsonReader {
             }
             int c = in[pos] & 0xFF;
             if (c == '"') {
-                String run = new String(in, runStart, pos - runStart, StandardCharsets.UTF_8);
+                int length = pos - runStart;
+                String run = escaped == null && length <= MAX_CACHED_LENGTH ? shortString(runStart, length)
+                        : new String(in, runStart, length, StandardCharsets.UTF_8);
                 pos++;
                 return escaped == null ? run : escaped.append(run).toString();
             }
@@ -365,6 +371,36 @@ final class JsonReader {
                 pos++;
             }
         }
+    }
+
+    /**
+     * A short string without escapes, from a small cache when it holds ASCII: documents repeat the same
+     * keys and values ("dtype", "shape", "F32") once per entry, and a header of a hundred thousand
+     * entries would otherwise allocate a String for each.
+     */
+    private String shortString(int start, int length) {
+        int hash = 0;
+        for (int i = start; i < start + length; i++) {
+            byte b = in[i];
+            if (b < 0) {
+                return new String(in, start, length, StandardCharsets.UTF_8);
+            }
+            hash = 31 * hash + b;
+        }
+        int slot = (hash ^ hash >>> 16) & (shortStrings.length - 1);
+        String cached = shortStrings[slot];
+        if (cached != null && cached.length() == length) {
+            boolean same = true;
+            for (int i = 0; i < length && same; i++) {
+                same = cached.charAt(i) == in[start + i];
+            }
+            if (same) {
+                return cached;
+            }
+        }
+        String made = new String(in, start, length, StandardCharsets.US_ASCII);
+        shortStrings[slot] = made;
+        return made;
     }
 
     /** Appends the character(s) of the escape sequence at {@code pos}, which holds its backslash. */

@@ -95,7 +95,7 @@ class ImageFilesTest {
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> ImageFiles.read(missing));
         assertMessage(e, missing.toString(), "does not exist");
         InvalidImageException d = assertThrows(InvalidImageException.class, () -> ImageFiles.read(dir));
-        assertMessage(d, dir.toString(), "is a directory");
+        assertMessage(d, dir.toString(), "not a regular file (a directory)");
     }
 
     @Test

@@ -145,9 +145,21 @@ class IdxFileTest {
         assertMentions(rejection("hidden", hidden), "items of more than");
         byte[] negative = {0, 0, 8, 1, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
         assertMentions(rejection("negative", negative), "dimension 0 is 4294967295");
-        // Claims 2 GB but holds 16 bytes: gzip gives no size up front, so this must fail on reading, not allocating.
-        byte[] liar = idx(new int[] {Integer.MAX_VALUE - 8}, new byte[16]);
+        // Claims 1 GiB but holds 16 bytes: gzip gives no size up front, so this must fail on reading, not allocating.
+        byte[] liar = idx(new int[] {(int) IdxFile.DEFAULT_MAX_BYTES}, new byte[16]);
         assertMentions(rejection("liar.gz", gzip(liar)), "the file has only 16");
+        // Claims 2 GB, more than the default limit: refused before reading.
+        byte[] greedy = idx(new int[] {Integer.MAX_VALUE - 8}, new byte[16]);
+        assertMentions(rejection("greedy.gz", gzip(greedy)), "declare 2147483639 data bytes",
+                "more than the limit of 1073741824");
+    }
+
+    /** Found by fuzzing: dimensions [83886600, 163381251, 0, 50331648] were read as 83 million empty items. */
+    @Test
+    void rejectsEmptyItems() throws Exception {
+        assertMentions(rejection("empty-items", idx(new int[] {83_886_600, 163_381_251, 0, 50_331_648}, new byte[0])),
+                "dimension 2 is 0; only the first (the item count) may be");
+        assertEquals(0, IdxFile.read(file("no-items", idx(new int[] {0, 28, 28}, new byte[0]))).count());
     }
 
     @Test

@@ -188,7 +188,7 @@ class BadInputTest {
             npe(() -> Network.compile(closedEngine, net, null, s, l, l, DType.F32, 1), "store");
             npe(() -> Network.compile(closedEngine, net, store, s, null, l, DType.F32, 1), "inputLayout");
             npe(() -> Network.compile(closedEngine, net, store, s, l, null, DType.F32, 1), "outputLayout");
-            npe(() -> Network.compile(closedEngine, net, store, s, l, l, null, 1), "computeType");
+            npe(() -> Network.compile(closedEngine, net, store, s, l, l, (DType) null, 1), "computeType");
             npe(() -> Network.compile(closedEngine, net, store, null, l, l, DType.F32, 1), "input");
         }
     }
