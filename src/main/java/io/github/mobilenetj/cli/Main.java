@@ -74,7 +74,11 @@ public final class Main {
         } catch (IOException | UncheckedIOException | IllegalArgumentException | UnsupportedOperationException e) {
             err.println("mobilenetj " + command + ": " + Text.safe(e.getMessage()));
             return 1;
-        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+        } catch (OutOfMemoryError e) {
+            err.println("mobilenetj " + command + ": out of memory: " + Text.safe(String.valueOf(e.getMessage()))
+                    + " (raise -Xmx, or lower the image size limit -Dmobilenetj.image.maxPixels)");
+            return 1;
+        } catch (RuntimeException | StackOverflowError e) {
             err.println("mobilenetj " + command + ": unexpected " + e.getClass().getSimpleName() + ": "
                     + Text.safe(String.valueOf(e.getMessage())) + " (this is a bug; set MOBILENETJ_DEBUG=1 for the stack trace)");
             if ("1".equals(System.getenv("MOBILENETJ_DEBUG"))) {

@@ -4,13 +4,14 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A tensor to be written by {@link SafetensorsWriter}: float values stored as F32, F16 or BF16.
+ * A tensor to be written by {@link SafetensorsWriter}: float values stored as F32, F16 or BF16, or
+ * integer codes (given as whole float values in -128..127) stored as I8.
  *
  * <p>The shape is copied; the values are not, since weights can be large: they must not change until the
  * tensor has been written.
  *
  * @param name   the name under which the tensor is stored; not {@code "__metadata__"}
- * @param dtype  the stored type: {@link DType#F32}, {@link DType#F16} or {@link DType#BF16}
+ * @param dtype  the stored type: {@link DType#F32}, {@link DType#F16}, {@link DType#BF16} or {@link DType#I8}
  * @param shape  the dimensions, outermost first; empty for a scalar
  * @param values the elements in row-major order, exactly as many as the shape holds
  */
@@ -32,8 +33,16 @@ public record NamedTensor(String name, DType dtype, long[] shape, float[] values
         if (name.equals(HeaderParser.METADATA_KEY)) {
             throw new IllegalArgumentException(label + ": the name is reserved for the file's metadata");
         }
-        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
-            throw new IllegalArgumentException(label + ": dtype " + dtype + " is not writable; use F32, F16 or BF16");
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16 && dtype != DType.I8) {
+            throw new IllegalArgumentException(label + ": dtype " + dtype + " is not writable; use F32, F16, BF16 or I8");
+        }
+        if (dtype == DType.I8) {
+            for (int i = 0; i < values.length; i++) {
+                float v = values[i];
+                if (v != Math.rint(v) || v < -128 || v > 127) {
+                    throw new IllegalArgumentException(label + ": I8 value " + i + " is " + v + ", not a whole number in -128..127");
+                }
+            }
         }
         long elements;
         try {

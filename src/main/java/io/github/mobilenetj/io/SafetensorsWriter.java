@@ -88,6 +88,7 @@ public final class SafetensorsWriter {
                     case F32 -> buffer.putFloat(value);
                     case F16 -> buffer.putShort(Float.floatToFloat16(value));
                     case BF16 -> buffer.putShort(Bfloat16.fromFloat(value));
+                    case I8 -> buffer.put((byte) value);
                     default -> throw new IllegalStateException("NamedTensor admitted dtype " + tensor.dtype());
                 }
             }

@@ -54,8 +54,9 @@ public final class LabelledImages {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive, got " + limit);
         }
-        IdxFile imageFile = IdxFile.read(images);
-        IdxFile labelFile = IdxFile.read(labels);
+        // Only the first `limit` items are read (and decompressed): a huge or hostile file costs what is used.
+        IdxFile imageFile = IdxFile.read(images, limit, IdxFile.DEFAULT_MAX_BYTES);
+        IdxFile labelFile = IdxFile.read(labels, limit, IdxFile.DEFAULT_MAX_BYTES);
         int[] dims = imageFile.dims();
         if (dims.length != 3 || labelFile.dims().length != 1 || labelFile.dims()[0] != dims[0]) {
             throw new IllegalArgumentException("expected N x H x W images and N labels, got images " + Arrays.toString(dims)
@@ -68,10 +69,7 @@ public final class LabelledImages {
             throw new IllegalArgumentException(images + ": images of " + dims[2] + "x" + dims[1] + " pixels have no pixels");
         }
         int count = Math.min(dims[0], limit);
-        byte[] all = imageFile.data();
-        byte[] labelBytes = labelFile.data();
-        return new LabelledImages(images.toString(), count, dims[1], dims[2],
-                Arrays.copyOf(all, count * dims[1] * dims[2]), Arrays.copyOf(labelBytes, count));
+        return new LabelledImages(images.toString(), count, dims[1], dims[2], imageFile.data(), labelFile.data());
     }
 
     /**

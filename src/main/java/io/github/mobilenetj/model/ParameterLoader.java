@@ -45,21 +45,25 @@ final class ParameterLoader {
             }
             long[] shape = dict.shape(name);
             if (!Arrays.equals(shape, e.getValue())) {
-                problems.add("'" + name + "' has shape " + Arrays.toString(shape) + ", expected " + Arrays.toString(e.getValue()));
+                problems.add(quote(name) + " has shape " + Arrays.toString(shape) + ", expected " + Arrays.toString(e.getValue()));
             }
             DType dtype = dict.dtype(name);
             if (!dtype.isConvertibleToFloat()) {
-                problems.add("'" + name + "' has dtype " + dtype + ", expected F32, F16, BF16 or F64");
+                problems.add(quote(name) + " has dtype " + dtype + ", expected F32, F16, BF16 or F64");
             }
         }
         for (String name : missing) {
-            problems.add("'" + name + "' is missing");
+            problems.add(quote(name) + " is missing");
         }
         TreeSet<String> unexpected = new TreeSet<>(dict.names());
         unexpected.removeAll(expected.keySet());
         unexpected.removeIf(Naming::isIgnored);
         for (String name : unexpected) {
-            problems.add("'" + name + "' is not a tensor of this model");
+            if (problems.size() > PROBLEMS_SHOWN) {
+                problems.add("");
+                continue; // counted, not described
+            }
+            problems.add(quote(name) + " is not a tensor of this model");
         }
         if (!problems.isEmpty()) {
             ModelConfig c = architecture.config();
@@ -67,6 +71,15 @@ final class ParameterLoader {
                     + " names) does not match MobileNetV1 α " + c.widthMultiplier() + ", " + c.classes() + " classes, "
                     + c.inChannels() + " input channel(s): " + problems.size() + " problem(s): " + list(problems));
         }
+    }
+
+    /** Longest tensor name quoted in a message; a longer one is cut and its length given. */
+    static final int NAME_SHOWN = 120;
+
+    /** {@code name} quoted, cut to {@link #NAME_SHOWN} characters. */
+    static String quote(String name) {
+        return name.length() <= NAME_SHOWN ? "'" + name + "'"
+                : "'" + name.substring(0, NAME_SHOWN) + "...' (" + name.length() + " characters)";
     }
 
     /** The first {@link #PROBLEMS_SHOWN} problems joined, then how many more there are. */
