@@ -157,7 +157,7 @@ public final class ClassifyJob {
     }
 
     private static void report(Summary s, Map<String, String> options, SparkSession spark, PrintStream out) {
-        out.printf(Locale.ROOT, "mobilenetj-spark: classified %d file(s) from %s into %s in %.1f s (%.0f images/s,"
+        out.printf(Locale.ROOT, "mobilenetj-spark: classified %d file(s) from %s into %s in %.1f s (%.1f images/s,"
                         + " master %s): %d labelled, %d with an error%n", s.rows(), options.get("input"),
                 options.get("output"), s.seconds(), s.rows() / s.seconds(), spark.sparkContext().master(), s.images(),
                 s.errors());
