@@ -39,3 +39,10 @@ for ((r = 1; r <= rounds; r++)); do
   run "spark local[2], PNG->Parquet" "$java" -jar "$spark/target/mobilenetj-spark-local.jar" --master 'local[2]' \
     --input "$work/png" --output "$work/out.parquet"
 done
+# Steady state, JIT warm, in one JVM: the same PNG files through a plain single-JVM loop and through the transformer
+# (no JVM or Spark start-up, no Parquet): Spark's per-image overhead.
+echo "in one JVM, warm (WarmThroughput):"
+read -r -a options < <("$java" -cp "$spark/target/spark-lib/*" "$spark/src/test/java/io/github/mobilenetj/spark/PrintJavaOptions.java")
+"$java" "${options[@]}" -Dlog4j2.configurationFile=io/github/mobilenetj/spark/log4j2-local.properties \
+  -cp "$spark/target/mobilenetj-spark.jar:$spark/target/spark-lib/*" \
+  "$spark/src/test/java/io/github/mobilenetj/spark/WarmThroughput.java" "$work/png" 2>&1 | grep '^round'
