@@ -111,9 +111,11 @@ submit --master "$url" --conf spark.executor.cores=1 --conf spark.executor.memor
   --input "$work/images" --output "$work/cluster.parquet"
 expect_run standalone "$work/cluster.parquet" 2 timeout 600 "${command[@]}"
 for stderr in "$work"/worker/app-*/*/stderr; do
+  grep "^Spark Executor Command" "$stderr" | grep -q -- "--enable-native-access=ALL-UNNAMED" \
+    || fail "$stderr: the executor's java command lacks --enable-native-access=ALL-UNNAMED"
   grep -q "Initialized executor component for plugin io.github.mobilenetj.spark.MobileNetPlugin" "$stderr" \
     || fail "$stderr: the plugin was not initialized"
   wait_for "$stderr" "mobilenetj: closed MobileNetV1" 60
 done
-log "standalone: each executor JVM loaded the model once and closed it when it stopped"
+log "standalone: each executor JVM had native access, loaded the model once and closed it when it stopped"
 log "all checks passed"

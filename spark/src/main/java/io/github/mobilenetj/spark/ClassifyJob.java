@@ -1,6 +1,8 @@
 package io.github.mobilenetj.spark;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,8 +133,9 @@ public final class ClassifyJob {
                 .setPrecision(options.getOrDefault("precision", "fp32").toLowerCase(Locale.ROOT));
         if (options.containsKey("weights")) {
             String weights = options.get("weights");
-            if (!spark.sparkContext().isLocal()) {
-                // Executors that cannot see the driver's path get Spark's copy (Weights.resolve falls back to it).
+            if (!spark.sparkContext().isLocal() || !Files.isRegularFile(Path.of(weights))) {
+                // Executors that cannot read the path (another host, or a hdfs:// / s3a:// URI) load the copy Spark
+                // fetches for them, found by file name (Weights.resolve).
                 spark.sparkContext().addFile(weights);
             }
             classifier.setWeights(weights);
