@@ -21,7 +21,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * MobileNetV1 (Howard et al. 2017) compiled to oneDNN primitives: the model a program builds once
@@ -65,25 +68,37 @@ public final class MobileNetV1 implements AutoCloseable {
     private final ImageTransform preprocessing;
     private final ModelState state;
     private final Cleaner.Cleanable cleanable;
+    /** The 8-bit plan and how it was calibrated, for INT8 models; null otherwise. */
+    private final Quantization quantization;
+    /** Metadata of the weights file worth passing on to a quantized file (preprocessing, labels). */
+    private final Map<String, String> passThrough;
 
+    /**
+     * @param parameters fills the store: a float state_dict folded, a quantized file, or a float
+     *        model's parameters quantized
+     */
     private MobileNetV1(ModelConfig config, Precision precision, int threads, Labels labels, ImageTransform preprocessing,
-            StateDict dict, Naming naming) {
+            Consumer<ParameterStore> parameters, Quantization quantization, Map<String, String> passThrough) {
         this.config = config;
         this.precision = precision;
         this.threads = threads;
         this.labels = labels;
         this.preprocessing = preprocessing;
+        this.quantization = quantization;
+        this.passThrough = Map.copyOf(passThrough);
         Architecture architecture = Architecture.of(config);
         architecture.checkWorkspace(config.maxBatchSize());
+        ComputePlan plan = quantization != null ? quantization.plan()
+                : ComputePlan.uniform(precision == Precision.BF16 ? DType.BF16 : DType.F32, architecture.layers().size());
         String description = String.format(Locale.ROOT, "MobileNetV1 α %s %dx%d (%d classes, %s)", config.widthMultiplier(),
                 config.resolution(), config.resolution(), config.classes(), precision);
         Engine engine = Engine.cpu();
         ParameterStore store = new ParameterStore(engine);
         ModelState created = new ModelState(description, engine, store, architecture.layers(),
                 new Shape(1, config.inChannels(), config.resolution(), config.resolution()), config.inputLayout(),
-                ComputePlan.uniform(computeType(precision), architecture.layers().size()));
+                plan);
         try {
-            ParameterLoader.load(dict, architecture, naming, store);
+            parameters.accept(store);
             created.network(1, threads); // fails here, not on the first run, if oneDNN cannot run this model
         } catch (RuntimeException | Error e) {
             try {
@@ -97,12 +112,22 @@ public final class MobileNetV1 implements AutoCloseable {
         this.cleanable = ModelState.CLEANER.register(this, created);
     }
 
-    private static DType computeType(Precision precision) {
-        return switch (precision) {
-            case FP32 -> DType.F32;
-            case BF16 -> DType.BF16;
-            case INT8 -> throw new UnsupportedOperationException("INT8 needs a quantized model (not built here yet)");
-        };
+    /**
+     * Writes this INT8 model as a quantized safetensors file (format {@code mobilenetj-quantized},
+     * version 1: s8 weights with per-channel scales, float biases, activation scales, and metadata
+     * saying how it was calibrated, plus the original file's preprocessing and labels), which
+     * {@link #load(Path)} reads back without any calibration data.
+     *
+     * @param file where to write; replaced if it exists
+     * @throws IOException if the file cannot be written
+     * @throws IllegalStateException unless this is an INT8 model, or if it is closed
+     */
+    public void saveQuantized(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (quantization == null) {
+            throw new IllegalStateException("only INT8 models can be saved quantized; this one is " + precision);
+        }
+        state.write(store -> QuantizedFile.write(file, Architecture.of(config), store, quantization, passThrough));
     }
 
     /**
@@ -334,7 +359,8 @@ public final class MobileNetV1 implements AutoCloseable {
         private PixelLayout inputLayout = PixelLayout.CHW;
         private int maxBatchSize = 1;
         private int threads;
-        private Precision precision = Precision.FP32;
+        private Precision precision;
+        private Calibration calibration;
         private long seed = 42;
 
         private Builder() {
@@ -445,13 +471,27 @@ public final class MobileNetV1 implements AutoCloseable {
         }
 
         /**
-         * The number format to compute in. Default {@link Precision#FP32}.
+         * The number format to compute in. Default: INT8 for a quantized file, else
+         * {@link Precision#FP32}. INT8 from float weights needs a {@link #calibration}.
          *
          * @param p the precision
          * @return this builder
          */
         public Builder precision(Precision p) {
             precision = Objects.requireNonNull(p, "precision");
+            return this;
+        }
+
+        /**
+         * The data an {@link Precision#INT8} model built from float weights is calibrated on (a
+         * quantized file needs none). The float model runs over it once to find every activation's
+         * range; then the weights are quantized per output channel.
+         *
+         * @param data the calibration data
+         * @return this builder
+         */
+        public Builder calibration(Calibration data) {
+            calibration = Objects.requireNonNull(data, "calibration");
             return this;
         }
 
@@ -490,8 +530,8 @@ public final class MobileNetV1 implements AutoCloseable {
         public MobileNetV1 build() {
             ModelConfig config = config();
             Weights weights = Weights.random(config, seed);
-            return new MobileNetV1(config, precision, threads(), Metadata.defaultLabels(config.classes()),
-                    Metadata.defaultPreprocessing(config), weights, Naming.REFERENCE);
+            return create(config, weights, Naming.REFERENCE, Metadata.defaultLabels(config.classes()),
+                    Metadata.defaultPreprocessing(config), Map.of());
         }
 
         /**
@@ -563,10 +603,48 @@ public final class MobileNetV1 implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(dict.source() + ": " + e.getMessage(), e);
             }
+            Map<String, String> passThrough = new LinkedHashMap<>(dict.metadata());
+            passThrough.putIfAbsent("source_weights", dict.source());
+            if (QuantizedFile.isQuantized(dict.metadata())) {
+                if (precision != null && precision != Precision.INT8) {
+                    throw new IllegalArgumentException(dict.source() + " is a quantized (INT8) model; load it with"
+                            + " Precision.INT8, or load the float file it was made from for " + precision);
+                }
+                Architecture architecture = Architecture.of(config);
+                Quantization q = QuantizedFile.read(dict, architecture);
+                Labels labels = meta.labels(config.classes());
+                return new MobileNetV1(config, Precision.INT8, threads(), labels, meta.preprocessing(config),
+                        store -> QuantizedFile.load(dict, architecture, q, store), q, passThrough);
+            }
             // The classifier's shape is checked before labels are made for that many classes.
             ParameterLoader.check(dict, Architecture.of(config), naming);
-            return new MobileNetV1(config, precision, threads(), meta.labels(config.classes()), meta.preprocessing(config),
-                    dict, naming);
+            return create(config, dict, naming, meta.labels(config.classes()), meta.preprocessing(config), passThrough);
+        }
+
+        /** A float model, or an INT8 one calibrated from the float model of {@code dict}. */
+        private MobileNetV1 create(ModelConfig config, StateDict dict, Naming naming, Labels labels,
+                ImageTransform preprocessing, Map<String, String> passThrough) {
+            Architecture architecture = Architecture.of(config);
+            Consumer<ParameterStore> floats = store -> ParameterLoader.load(dict, architecture, naming, store);
+            Precision p = precision == null ? Precision.FP32 : precision;
+            if (p != Precision.INT8) {
+                return new MobileNetV1(config, p, threads(), labels, preprocessing, floats, null, passThrough);
+            }
+            if (calibration == null) {
+                throw new IllegalArgumentException("INT8 from float weights (" + dict.source() + ") needs calibration data:"
+                        + " builder.calibration(Calibration.ofImages(...)), or load a quantized file (mobilenetj quantize)");
+            }
+            ModelConfig calibrationConfig = config.withMaxBatchSize(Math.min(Calibrator.BATCH, ModelConfig.MAX_BATCH_SIZE));
+            try (MobileNetV1 float32 = new MobileNetV1(calibrationConfig, Precision.FP32, threads(), labels, preprocessing,
+                    floats, null, passThrough)) {
+                float[] ranges = Calibrator.ranges(float32, calibration);
+                int weightMax = Quantization.weightMaxForThisCpu();
+                Quantization q = new Quantization(Quantization.plan(architecture, Quantization.DEFAULT_MIX, ranges),
+                        weightMax, calibration.method().metadataName(), calibration.size(), calibration.description());
+                return new MobileNetV1(config, Precision.INT8, threads(), labels, preprocessing,
+                        store -> float32.state.read(source -> QuantizedParameters.quantize(source, architecture, q, store)),
+                        q, passThrough);
+            }
         }
 
         private int threads() {

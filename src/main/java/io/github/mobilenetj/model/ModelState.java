@@ -73,6 +73,24 @@ final class ModelState implements Runnable {
         return network;
     }
 
+    /** Something done with the parameters that may fail with an {@link java.io.IOException}. */
+    @FunctionalInterface
+    interface StoreAction {
+        void accept(ParameterStore store) throws java.io.IOException;
+    }
+
+    /** Runs {@code action} on the parameters, while the model is open. */
+    synchronized void read(java.util.function.Consumer<ParameterStore> action) {
+        checkOpen();
+        action.accept(store);
+    }
+
+    /** Runs {@code action} (e.g. writing a file) on the parameters, while the model is open. */
+    synchronized void write(StoreAction action) throws java.io.IOException {
+        checkOpen();
+        action.accept(store);
+    }
+
     /** How many networks are compiled: one per (batch size, thread count) used so far. */
     synchronized int networkCount() {
         return networks.size();

@@ -32,6 +32,9 @@ interface StateDict {
     /** The tensor's values as a new array (for small vectors). */
     float[] read(String name);
 
+    /** Copies the tensor's stored bytes (e.g. I8 codes) into {@code dst}, which has exactly its size. */
+    void readBytes(String name, MemorySegment dst);
+
     /** Free-form metadata ({@code __metadata__} of a safetensors file); empty for weights in memory. */
     Map<String, String> metadata();
 
@@ -71,6 +74,16 @@ interface StateDict {
             @Override
             public float[] read(String name) {
                 return file.readFloats(name);
+            }
+
+            @Override
+            public void readBytes(String name, MemorySegment dst) {
+                MemorySegment bytes = file.bytes(name);
+                if (bytes.byteSize() != dst.byteSize()) {
+                    throw new IllegalArgumentException(source + ": tensor '" + name + "' has " + bytes.byteSize()
+                            + " bytes, expected " + dst.byteSize());
+                }
+                MemorySegment.copy(bytes, 0, dst, 0, bytes.byteSize());
             }
 
             @Override

@@ -149,6 +149,11 @@ final class Weights implements StateDict {
     }
 
     @Override
+    public void readBytes(String name, MemorySegment dst) {
+        throw new UnsupportedOperationException("random weights are float32: read " + name + " as floats");
+    }
+
+    @Override
     public Map<String, String> metadata() {
         return Map.of();
     }

@@ -107,6 +107,9 @@ class ReliabilityTest {
                     assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
                     refused++;
                 }
+                // JDK 25 quirk, seen here: closing a shared arena while another thread copies from it can leave
+                // that thread's interrupt status set (the close's handshake). It is the JDK's, not a real interrupt.
+                Thread.interrupted();
                 close.get(120, TimeUnit.SECONDS);
                 // The session is unharmed whatever happened.
                 OrtReference.assertClose(expected, session.run(input), "after round " + round);
