@@ -30,7 +30,7 @@ final class ClassifyCommand {
 
     int run(List<String> args) throws IOException {
         Options o = new Options("classify", args,
-                Set.of("weights", "alpha", "resolution", "classes", "top", "threads", "precision"), Set.of());
+                Set.of("weights", "alpha", "resolution", "classes", "top", "threads", "precision", "calibration", "samples", "method"), Set.of());
         if (o.positional().isEmpty()) {
             throw new UsageException("classify needs at least one image file");
         }

@@ -21,7 +21,7 @@ final class EvaluateCommand {
 
     int run(List<String> args) throws IOException {
         Options o = new Options("evaluate", args,
-                Set.of("weights", "fashion-mnist", "batch", "threads", "limit", "precision"), Set.of());
+                Set.of("weights", "fashion-mnist", "batch", "threads", "limit", "precision", "calibration", "samples", "method"), Set.of());
         if (!o.positional().isEmpty()) {
             throw new UsageException("evaluate takes no positional arguments, got " + Text.safe(o.positional().toString()));
         }

@@ -27,7 +27,7 @@ final class LatencyCommand {
 
     int run(List<String> args) throws IOException {
         Options o = new Options("latency", args, Set.of("iterations", "threads", "batch", "alpha", "resolution", "classes",
-                "weights", "warmup", "precision"), Set.of());
+                "weights", "warmup", "precision", "calibration", "samples", "method"), Set.of());
         if (!o.positional().isEmpty()) {
             throw new UsageException("latency takes no positional arguments, got " + Text.safe(o.positional().toString()));
         }

@@ -25,20 +25,24 @@ public final class Main {
               classify IMAGE...         top-k classes of JPEG/PNG images; without --weights, the bundled
                                         Fashion-MNIST model. A file that cannot be read is reported and skipped
                                         (exit code 1 at the end)
-                  [--weights FILE] [--top K] [--threads T] [--precision fp32|bf16]
+                  [--weights FILE] [--top K] [--threads T] [--precision fp32|bf16|int8] [--calibration DIR]
                   [--alpha A] [--resolution R] [--classes N]
               latency                   batch latency percentiles and throughput (progress on stderr)
-                  [--iterations N] [--warmup N] [--threads T] [--batch B] [--precision fp32|bf16]
-                  [--weights FILE] [--alpha A] [--resolution R] [--classes N]
+                  [--iterations N] [--warmup N] [--threads T] [--batch B] [--precision fp32|bf16|int8]
+                  [--calibration DIR] [--weights FILE] [--alpha A] [--resolution R] [--classes N]
               evaluate                  test accuracy and images/s on Fashion-MNIST; without --weights, the
                                         bundled model
                   [--weights FILE] [--fashion-mnist DIR] [--batch B] [--threads T] [--limit N]
-                  [--precision fp32|bf16]
+                  [--precision fp32|bf16|int8] [--calibration DIR]
+              quantize                  INT8 post-training quantization into a file that loads without calibration data
+                  --calibration DIR --out FILE [--weights FILE] [--samples N] [--method minmax|percentile]
               help                      this text
 
             --weights takes a safetensors state_dict (reference PyTorch or timm names); a file whose metadata
             describes its model needs no --alpha/--classes. latency without --weights times the paper's 1.0-224
             (or --alpha/--resolution/--classes) with seeded random weights, and says so.
+            --precision int8 loads a quantized file as it is; a float file needs --calibration DIR (Fashion-MNIST IDX
+            training images, or PNG/JPEG files; --samples, default 500); the bundled model has an INT8 version.
             """;
 
     private Main() {
@@ -59,6 +63,7 @@ public final class Main {
                 case "classify" -> new ClassifyCommand(out, err).run(rest);
                 case "latency" -> new LatencyCommand(out, err).run(rest);
                 case "evaluate" -> new EvaluateCommand(out).run(rest);
+                case "quantize" -> new QuantizeCommand(out).run(rest);
                 case "help", "--help", "-h" -> {
                     out.print(USAGE);
                     yield 0;

@@ -60,6 +60,12 @@ public final class MobileNetV1 implements AutoCloseable {
 
     /** Class-path location of the bundled Fashion-MNIST model (see train/README.md). */
     static final String FASHION_MNIST_RESOURCE = "/io/github/mobilenetj/model/fashion-mnist-mobilenet_v1.safetensors";
+    /**
+     * Class-path location of its INT8 version: {@code mobilenetj quantize} on the first 500
+     * Fashion-MNIST training images (see train/README.md).
+     */
+    static final String FASHION_MNIST_INT8_RESOURCE =
+            "/io/github/mobilenetj/model/fashion-mnist-mobilenet_v1.int8.safetensors";
 
     private final ModelConfig config;
     private final Precision precision;
@@ -550,31 +556,40 @@ public final class MobileNetV1 implements AutoCloseable {
          */
         public MobileNetV1 load(Path file) throws IOException {
             Objects.requireNonNull(file, "file");
+            return load(file, file.toString());
+        }
+
+        /** As {@link #load(Path)}, naming the file {@code source} in messages and metadata. */
+        private MobileNetV1 load(Path file, String source) throws IOException {
             try (SafetensorsFile st = SafetensorsFile.open(file)) {
-                return from(StateDict.of(st, file.toString()));
+                return from(StateDict.of(st, source));
             }
         }
 
         /**
          * The bundled MobileNetV1 this project trained on Fashion-MNIST (see train/README.md), with
          * this builder's run settings ({@link #threads}, {@link #maxBatchSize}, {@link #precision}).
+         * At {@link Precision#INT8} without a {@link #calibration}, its bundled quantized version
+         * (calibrated on the first 500 Fashion-MNIST training images).
          *
          * @return the model, to be closed by the caller
          * @throws java.io.UncheckedIOException if the bundled file cannot be copied out of the jar
          */
         public MobileNetV1 fashionMnist() {
+            String resource = precision == Precision.INT8 && calibration == null ? FASHION_MNIST_INT8_RESOURCE
+                    : FASHION_MNIST_RESOURCE;
             // SafetensorsFile maps a file; a resource inside a jar has none, so it goes through a temporary copy.
             try {
                 Path copy = Files.createTempFile("mobilenetj-fashion-mnist", ".safetensors");
                 try {
-                    try (InputStream in = MobileNetV1.class.getResourceAsStream(FASHION_MNIST_RESOURCE)) {
+                    try (InputStream in = MobileNetV1.class.getResourceAsStream(resource)) {
                         if (in == null) {
-                            throw new IllegalStateException("the bundled model " + FASHION_MNIST_RESOURCE
+                            throw new IllegalStateException("the bundled model " + resource
                                     + " is missing from the class path");
                         }
                         Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
                     }
-                    return load(copy);
+                    return load(copy, "the bundled model " + resource.substring(resource.lastIndexOf('/') + 1));
                 } finally {
                     Files.deleteIfExists(copy);
                 }
@@ -611,10 +626,12 @@ public final class MobileNetV1 implements AutoCloseable {
                             + " Precision.INT8, or load the float file it was made from for " + precision);
                 }
                 Architecture architecture = Architecture.of(config);
-                Quantization q = QuantizedFile.read(dict, architecture);
+                Quantization read = QuantizedFile.read(dict, architecture);
+                int cpuMax = Math.min(read.weightMax(), Quantization.weightMaxForThisCpu());
+                Quantization q = new Quantization(read.plan(), cpuMax, read.method(), read.samples(), read.description());
                 Labels labels = meta.labels(config.classes());
                 return new MobileNetV1(config, Precision.INT8, threads(), labels, meta.preprocessing(config),
-                        store -> QuantizedFile.load(dict, architecture, q, store), q, passThrough);
+                        store -> QuantizedFile.load(dict, architecture, read, store, cpuMax), q, passThrough);
             }
             // The classifier's shape is checked before labels are made for that many classes.
             ParameterLoader.check(dict, Architecture.of(config), naming);

@@ -217,6 +217,24 @@ final class QuantizedFile {
                 parseInt(meta.get("calibration_samples")), meta.getOrDefault("calibration", ""));
     }
 
+    /** Rescales each row's codes from ±{@code from} to ±{@code to}: q' = round(q · s / s'), s' = max|q · s| / to. */
+    static void requantize(MemorySegment codes, MemorySegment scales, int rows, int from, int to) {
+        long perRow = codes.byteSize() / rows;
+        for (int o = 0; o < rows; o++) {
+            float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, o);
+            int maxCode = 0;
+            for (long i = o * perRow, end = i + perRow; i < end; i++) {
+                maxCode = Math.max(maxCode, Math.abs(codes.get(ValueLayout.JAVA_BYTE, i)));
+            }
+            float newScale = maxCode > 0 ? maxCode * scale / to : scale;
+            for (long i = o * perRow, end = i + perRow; i < end; i++) {
+                float value = codes.get(ValueLayout.JAVA_BYTE, i) * scale;
+                codes.set(ValueLayout.JAVA_BYTE, i, (byte) Math.max(-to, Math.min(to, Math.rint(value / newScale))));
+            }
+            scales.setAtIndex(ValueLayout.JAVA_FLOAT, o, newScale);
+        }
+    }
+
     private static int parseInt(String v) {
         try {
             return v == null ? 0 : Integer.parseInt(v.trim());
@@ -250,8 +268,13 @@ final class QuantizedFile {
         }
     }
 
-    /** Fills {@code store} from a checked quantized file. */
-    static void load(StateDict dict, Architecture architecture, Quantization quantization, ParameterStore store) {
+    /**
+     * Fills {@code store} from a checked quantized file. Codes wider than {@code cpuWeightMax} (a
+     * 127 file on an x86-64 CPU without VNNI, where u8 × s8 sums can saturate) are requantized to
+     * that range, row by row, from the values they stand for.
+     */
+    static void load(StateDict dict, Architecture architecture, Quantization quantization, ParameterStore store,
+            int cpuWeightMax) {
         List<Architecture.Module> modules = architecture.modules();
         for (int l = 0; l < modules.size(); l++) {
             Architecture.Module m = modules.get(l);
@@ -273,6 +296,9 @@ final class QuantizedFile {
                 }
                 MemorySegment scales = store.allocateWeightScales(l, (int) shape[0]);
                 dict.read(p + "weight_scale", scales);
+                if (cpuWeightMax < max) {
+                    requantize(codes, scales, (int) shape[0], max, cpuWeightMax);
+                }
             } else {
                 MemorySegment weights = store.allocateWeights(l, shape, DType.F32);
                 dict.read(m.weightKey(), weights);
