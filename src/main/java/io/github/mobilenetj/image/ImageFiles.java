@@ -93,6 +93,8 @@ public final class ImageFiles {
     /**
      * Reads the first image of {@code file}, refusing images larger than {@link #maxPixels()}.
      *
+     * @param file the image file (PNG, JPEG, GIF, BMP, or any format an installed ImageIO reader knows)
+     * @return the decoded image, as the reader returned it
      * @throws NoSuchFileException if the file does not exist
      * @throws InvalidImageException if it is not a regular file (a directory, FIFO or device), is
      *     empty, truncated, corrupt, of an unknown format, of an unsupported colour model such as CMYK,
@@ -107,6 +109,9 @@ public final class ImageFiles {
      * Reads the first image of {@code file}, refusing, before decoding it, an image of more than
      * {@code maxPixels} pixels (width x height).
      *
+     * @param file the image file
+     * @param maxPixels the largest width x height accepted
+     * @return the decoded image, as the reader returned it
      * @throws NoSuchFileException if the file does not exist
      * @throws InvalidImageException if it is not a regular file (a directory, FIFO or device), is
      *     empty, truncated, corrupt, of an unknown format, of an unsupported colour model such as CMYK,
@@ -150,6 +155,8 @@ public final class ImageFiles {
      * Decodes the first image of an encoded file held in memory (e.g. an HTTP request body), refusing
      * images larger than {@link #maxPixels()}.
      *
+     * @param data the encoded image (the bytes of a PNG, JPEG, ... file); not modified
+     * @return the decoded image, as the reader returned it
      * @throws InvalidImageException if the data is empty, truncated, corrupt, of an unknown format, of
      *     an unsupported colour model such as CMYK, or larger than the pixel limit
      */
@@ -161,6 +168,9 @@ public final class ImageFiles {
      * Decodes the first image of an encoded file held in memory (e.g. an HTTP request body), refusing,
      * before decoding it, an image of more than {@code maxPixels} pixels (width x height).
      *
+     * @param data the encoded image; not modified
+     * @param maxPixels the largest width x height accepted
+     * @return the decoded image, as the reader returned it
      * @throws InvalidImageException if the data is empty, truncated, corrupt, of an unknown format, of
      *     an unsupported colour model such as CMYK, or larger than {@code maxPixels}
      * @throws IllegalArgumentException if {@code maxPixels} is not positive

@@ -12,12 +12,21 @@ import java.io.IOException;
 public class InvalidImageException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates an exception with the given message. */
+    /**
+     * Creates an exception with the given message.
+     *
+     * @param message what was wrong, starting with the file or data it was found in
+     */
     public InvalidImageException(String message) {
         super(message);
     }
 
-    /** Creates an exception with the given message and underlying decoder failure. */
+    /**
+     * Creates an exception with the given message and underlying decoder failure.
+     *
+     * @param message what was wrong, starting with the file or data it was found in
+     * @param cause the decoder's own exception
+     */
     public InvalidImageException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -1,5 +1,7 @@
 package io.github.mobilenetj.model;
 
+import java.nio.file.Path;
+
 /** The number format a model computes in. Inputs and logits are float32 at every precision. */
 public enum Precision {
     /** float32 throughout: the reference. */
@@ -11,8 +13,15 @@ public enum Precision {
      */
     BF16,
     /**
-     * 8-bit integers. Not available yet: building a model at this precision throws
-     * {@link UnsupportedOperationException}.
+     * 8-bit integers: post-training static quantization. BatchNorm is folded into the convolutions
+     * first; weights are quantized per output channel to s8, activations per tensor to u8 (every
+     * activation follows a ReLU) with scales from {@link Calibration} data, and the logits come back
+     * as float32. A model is built at this precision from float weights and
+     * {@link MobileNetV1.Builder#calibration(Calibration) calibration data}, or loaded from a file
+     * {@link MobileNetV1#saveQuantized(Path) saved} by an INT8 model, which needs no calibration
+     * data. Runs on every CPU oneDNN supports: on x86-64 without VNNI the weights use 7 bits so that
+     * no intermediate sum saturates; elsewhere oneDNN's int8 kernels (VNNI, AMX, aarch64 dot
+     * products) are used.
      */
     INT8
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs every example of {@link Snippets} (the javadoc snippets and the README's Java blocks), and
@@ -94,6 +95,24 @@ class ExamplesTest {
         } catch (UnsupportedOperationException e) {
             assertTrue(e.getMessage().contains("bf16"), e.getMessage());
             assumeTrue(false, "no bf16 on this CPU: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void quantizeExampleSavesAModelThatAgreesWithTheFloatOne(@TempDir Path dir) throws IOException {
+        List<BufferedImage> calibration = new ArrayList<>();
+        try (var files = Files.list(SAMPLES)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".png")).sorted().toList()) {
+                calibration.add(ImageFiles.read(file));
+            }
+        }
+        assertFalse(calibration.isEmpty());
+        Path out = dir.resolve("fmnist.int8.safetensors");
+        BufferedImage trouser = ImageFiles.read(SAMPLES.resolve("1-trouser.png"));
+        List<Prediction> top = Snippets.quantize(MODEL, calibration, out, trouser);
+        assertEquals("Trouser", top.getFirst().label(), "the float model's answer for this sample");
+        try (MobileNetV1 model = MobileNetV1.load(out)) {
+            assertEquals(Precision.INT8, model.precision());
         }
     }
 

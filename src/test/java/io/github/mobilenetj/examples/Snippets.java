@@ -4,6 +4,7 @@ import io.github.mobilenetj.image.ImageFiles;
 import io.github.mobilenetj.image.Labels;
 import io.github.mobilenetj.image.Prediction;
 import io.github.mobilenetj.image.Predictions;
+import io.github.mobilenetj.model.Calibration;
 import io.github.mobilenetj.model.MobileNetV1;
 import io.github.mobilenetj.model.Precision;
 import io.github.mobilenetj.model.Session;
@@ -103,6 +104,24 @@ public final class Snippets {
                 .build();                                               // seeded random weights: for benchmarks
         // @end
         return model;
+    }
+
+    /** Post-training INT8 quantization: calibrate on a few hundred images, save, load without them. */
+    static List<Prediction> quantize(Path weights, List<BufferedImage> calibrationImages, Path out, BufferedImage image)
+            throws IOException {
+        // @start region=quantize
+        Calibration calibration = Calibration.ofImages(calibrationImages)   // a few hundred typical inputs
+                .method(Calibration.Method.MIN_MAX);                         // the default; PERCENTILE clips outliers
+        try (MobileNetV1 int8 = MobileNetV1.builder()
+                .precision(Precision.INT8).calibration(calibration)
+                .load(weights)) {                                            // the float weights file
+            int8.saveQuantized(out);                                         // s8 weights + scales + provenance
+        }
+        try (MobileNetV1 model = MobileNetV1.load(out);                      // INT8 by itself, no calibration data
+             Session session = model.newSession()) {
+            return session.classify(image, 1);
+        }
+        // @end
     }
 
     /** Labels and the ImageNet class list. */
