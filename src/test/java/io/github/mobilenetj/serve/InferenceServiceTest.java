@@ -205,7 +205,7 @@ class InferenceServiceTest {
             }
         }
         assertClose(reference(inputs[0]), serial[0], "serial session vs ORT");
-        try (InferenceService service = InferenceService.builder(model).workers(WORKERS).build();
+        try (InferenceService service = InferenceService.builder(model).workers(WORKERS).maxBatch(1).build();
              ExecutorService pool = Executors.newFixedThreadPool(8)) {
             List<Future<float[]>> answers = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -463,6 +463,9 @@ class InferenceServiceTest {
         assertThrows(IllegalArgumentException.class, () -> InferenceService.builder(model).timeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> InferenceService.builder(model).maxQueueDelay(Duration.ofMillis(-1)));
         try (InferenceService service = InferenceService.builder(model).workers(1).build()) {
+            assertEquals(CONFIG.maxBatchSize(), service.maxBatch(), "batches up to the model's maximum by default");
+            assertEquals(1, service.threadsPerWorker());
+            assertEquals(Math.max(16, 4 * CONFIG.maxBatchSize()), service.queueCapacity());
             e = assertThrows(IllegalArgumentException.class, () -> service.submit(new float[CONFIG.imageSize() + 1]));
             assertTrue(e.getMessage().contains("not a whole number of 3x96x96 images"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> service.submit(new float[0]));

@@ -27,7 +27,7 @@ import org.HdrHistogram.Recorder;
  */
 public final class InProcess {
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         Map<String, String> o = LoadGenerator.options(args);
         String mode = o.getOrDefault("mode", "sessions");
         int workers = Integer.parseInt(o.getOrDefault("workers", Integer.toString(MobileNetV1.maxThreads())));
@@ -38,6 +38,9 @@ public final class InProcess {
         double duration = Double.parseDouble(o.getOrDefault("duration", "5"));
         double warmup = Double.parseDouble(o.getOrDefault("warmup", "1"));
         String label = o.getOrDefault("label", mode);
+        if (o.containsKey("setenv")) {
+            setenv(o.get("setenv"));
+        }
         MobileNetV1 model = build(o.getOrDefault("model", "1.0,224"), threads, batch);
         try {
             String json = switch (mode) {
@@ -49,6 +52,27 @@ public final class InProcess {
                     + workers + ",\"threads\":" + threads + ",\"max_batch\":" + batch + "," + json + "}");
         } finally {
             model.close();
+        }
+    }
+
+    /**
+     * Sets an environment variable of this process through libc's {@code setenv} (not overwriting
+     * one the user set) before the library loads the OpenMP runtime, which reads its settings once,
+     * when it is loaded: how a library can choose OpenMP's defaults from inside the JVM.
+     */
+    static void setenv(String assignment) throws Throwable {
+        int eq = assignment.indexOf('=');
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        java.lang.invoke.MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                        java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS,
+                        java.lang.foreign.ValueLayout.JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) setenv.invokeExact(arena.allocateFrom(assignment.substring(0, eq)),
+                    arena.allocateFrom(assignment.substring(eq + 1)), 0);
+            if (rc != 0) {
+                throw new IllegalStateException("setenv failed for " + assignment);
+            }
         }
     }
 

@@ -291,6 +291,12 @@ public final class LoadGenerator {
     static final class Result {
         final Recorder ok = new Recorder(3_600_000_000L, 3);
         final Recorder rejected = new Recorder(3_600_000_000L, 3);
+        /** From the actual send, not the intended one: what the server took, without the client's own lag. */
+        final Recorder okService = new Recorder(3_600_000_000L, 3);
+        final Recorder rejectedService = new Recorder(3_600_000_000L, 3);
+        /** How late each request left the client compared with its intended time (open loop). */
+        final Recorder lag = new Recorder(3_600_000_000L, 3);
+        final AtomicLong lastCompletion = new AtomicLong();
         final LongAdder sent = new LongAdder();
         final LongAdder status503 = new LongAdder();
         final LongAdder status504 = new LongAdder();
@@ -306,11 +312,19 @@ public final class LoadGenerator {
         Histogram okHistogram;
         Histogram rejectedHistogram;
 
-        void record(long latencyNanos, int status) {
-            long micros = Math.max(1, latencyNanos / 1000);
+        void record(long latencyNanos, long serviceNanos, int status) {
+            long micros = Math.min(Math.max(1, latencyNanos / 1000), 3_600_000_000L);
+            long serviceMicros = Math.min(Math.max(1, serviceNanos / 1000), 3_600_000_000L);
+            lastCompletion.accumulateAndGet(System.nanoTime(), Math::max);
             switch (status) {
-                case 200 -> ok.recordValue(Math.min(micros, 3_600_000_000L));
-                case 429 -> rejected.recordValue(Math.min(micros, 3_600_000_000L));
+                case 200 -> {
+                    ok.recordValue(micros);
+                    okService.recordValue(serviceMicros);
+                }
+                case 429 -> {
+                    rejected.recordValue(micros);
+                    rejectedService.recordValue(serviceMicros);
+                }
                 case 503 -> status503.increment();
                 case 504 -> status504.increment();
                 default -> {
@@ -333,6 +347,9 @@ public final class LoadGenerator {
         String json(String label, String format, double rate, int concurrency) {
             okHistogram = ok.getIntervalHistogram();
             rejectedHistogram = rejected.getIntervalHistogram();
+            Histogram okServiceHistogram = okService.getIntervalHistogram();
+            Histogram rejectedServiceHistogram = rejectedService.getIntervalHistogram();
+            Histogram lagHistogram = lag.getIntervalHistogram();
             long okCount = okHistogram.getTotalCount();
             StringBuilder sb = new StringBuilder("{");
             field(sb, "label", "\"" + label + "\"");
@@ -347,8 +364,13 @@ public final class LoadGenerator {
             field(sb, "p99_ms", ms(okHistogram, 99));
             field(sb, "p999_ms", ms(okHistogram, 99.9));
             field(sb, "max_ms", okCount == 0 ? "null" : fmt(okHistogram.getMaxValue() / 1000.0));
+            field(sb, "p99_from_send_ms", ms(okServiceHistogram, 99));
             field(sb, "rejected", Long.toString(rejectedHistogram.getTotalCount()));
             field(sb, "rejected_p99_ms", ms(rejectedHistogram, 99));
+            field(sb, "rejected_p99_from_send_ms", ms(rejectedServiceHistogram, 99));
+            field(sb, "send_lag_p99_ms", ms(lagHistogram, 99));
+            field(sb, "send_lag_max_ms", lagHistogram.getTotalCount() == 0 ? "null"
+                    : fmt(lagHistogram.getMaxValue() / 1000.0));
             field(sb, "s503", Long.toString(status503.sum()));
             field(sb, "s504", Long.toString(status504.sum()));
             field(sb, "s4xx", Long.toString(status4xx.sum()));
@@ -407,9 +429,14 @@ public final class LoadGenerator {
             inflight.incrementAndGet();
             Thread.startVirtualThread(() -> {
                 try {
+                    long sentAt = System.nanoTime();
+                    if (measured) {
+                        result.lag.recordValue(Math.max(1, (sentAt - intended) / 1000));
+                    }
                     MiniHttp.Response r = http.exchange(request.head(), request.body());
                     if (measured) {
-                        result.record(System.nanoTime() - intended, r.status());
+                        long now = System.nanoTime();
+                        result.record(now - intended, now - sentAt, r.status());
                     }
                 } catch (IOException | RuntimeException e) {
                     if (measured) {
@@ -425,7 +452,9 @@ public final class LoadGenerator {
         while (inflight.get() > 0 && System.nanoTime() < waitUntil) {
             Thread.sleep(2);
         }
-        result.seconds = Math.max(1e-9, (sendEnd - measureFrom) / 1e9);
+        // Throughput over the send window, or until the last answer if the backlog took longer to drain.
+        long last = Math.max(sendEnd, result.lastCompletion.get());
+        result.seconds = Math.max(1e-9, (last - measureFrom) / 1e9);
         stopSampler(rss, pid, result);
         return result;
     }
@@ -451,7 +480,8 @@ public final class LoadGenerator {
                         MiniHttp.Response r = http.exchange(request.head(), request.body());
                         if (measured) {
                             result.sent.increment();
-                            result.record(System.nanoTime() - t0, r.status());
+                            long now = System.nanoTime();
+                            result.record(now - t0, now - t0, r.status());
                         }
                     } catch (IOException | RuntimeException e) {
                         if (measured) {
