@@ -3,17 +3,19 @@
 # Fashion-MNIST model, the service design and the naive one (a request-thread pool, each thread with its own default
 # session) behind the same HTTP server, at 50/80/100/150/300 % of the service's capacity, open loop, over loopback.
 #
-# Usage: server/load.sh [smoke|quick|full|omp] [--soak N] [--out DIR] [--hog N]
+# Usage: server/load.sh [smoke|quick|full|omp|soak] [--soak N] [--out DIR] [--hog N]
 #   smoke  seconds: the bundled model only, two load levels; keeps this script working (server/check.sh runs it)
 #   quick  5 s per level (default); about 8 minutes
 #   full   20 s per level; about 25 minutes; what the lead runs on a quiet machine
 #   omp    OpenMP settings under contention: 1 worker x 2 threads with the default wait policy, with
 #          OMP_WAIT_POLICY=passive and with GOMP_SPINCOUNT=0, against 2 workers x 1 thread, on 1.0-224
+#   soak   only the soak: N requests (--soak N, default 100000) at 80 % of capacity on the bundled model
 #   --soak N   then N requests at 80 % of capacity on the bundled model (N = 1000000 for the documented soak)
 #   --hog N    N busy-loop processes compete for the cores during the measurements (contention on purpose)
 #   --out DIR  where the JSON lines, server logs and report.md go (default server/target/load-<mode>)
 # Environment: JAVA_HOME (a JDK 25), MOBILENETJ_M2_REPO (local Maven repository, default ~/.m2) when the jar must be
-# built, SERVER_ENV (extra environment for the servers, e.g. "OMP_WAIT_POLICY=passive").
+# built, SERVER_ENV (extra environment for the servers, e.g. "OMP_WAIT_POLICY=passive"), SERVER_JAVA_OPTS (the servers'
+# JVM options; default a fixed, pre-touched 512 MB heap, so that resident memory measures the server, not heap sizing).
 # The report goes to DIR/report.md and stdout. Everything is bounded: each run stops after its duration, and the
 # load generator waits at most 60 s for the answers still outstanding.
 set -euo pipefail
@@ -37,7 +39,8 @@ case $mode in
   quick) D=5; W=2; models="r224 fashion"; levels="50 80 100 150 300" ;;
   full) D=20; W=3; models="r224 fashion"; levels="50 80 100 150 300" ;;
   omp) D=5; W=2; models="r224"; levels="50" ;;
-  *) echo "load.sh: mode is smoke, quick, full or omp" >&2; exit 2 ;;
+  soak) D=5; W=2; models=""; levels=""; [ "$soak" -gt 0 ] || soak=100000 ;;
+  *) echo "load.sh: mode is smoke, quick, full, omp or soak" >&2; exit 2 ;;
 esac
 out=${out:-$here/target/load-$mode}
 mkdir -p "$out"
@@ -81,7 +84,9 @@ start_server() {
   shift
   local log="$out/server-$name.log"
   # shellcheck disable=SC2086
-  env ${SERVER_ENV:-} "${envs[@]}" "$java" -Xmx1g -jar "$jar" --host 127.0.0.1 --port 0 "$@" > "$log" 2>&1 &
+  # shellcheck disable=SC2086
+  env ${SERVER_ENV:-} "${envs[@]}" "$java" ${SERVER_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch} -jar "$jar" \
+    --host 127.0.0.1 --port 0 "$@" > "$log" 2>&1 &
   PID=$!
   servers+=("$PID")
   for _ in $(seq 1 600); do

@@ -84,6 +84,8 @@ if meta["mode"] == "omp":
     sys.exit(0)
 
 for m in [m for m in models if m in names]:
+    if find(m, "service", "unloaded") is None and find(m, "service", "50") is None:
+        continue  # a soak-only run: reported below
     print(f"### {names.get(m, m)}")
     print()
     unloaded = find(m, "service", "unloaded")

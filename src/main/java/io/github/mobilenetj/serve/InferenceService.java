@@ -700,10 +700,17 @@ public final class InferenceService implements AutoCloseable {
                 // Confined to this thread: the session reads and writes them in place.
                 MemorySegment input = arena.allocate(maxBatch * imageBytes, 64);
                 MemorySegment logits = arena.allocate((long) maxBatch * classes * Float.BYTES, 64);
+                // The views of each batch size, made once: a run then allocates nothing.
+                MemorySegment[] inputs = new MemorySegment[maxBatch + 1];
+                MemorySegment[] outputs = new MemorySegment[maxBatch + 1];
+                for (int b = 1; b <= maxBatch; b++) {
+                    inputs[b] = input.asSlice(0, b * imageBytes);
+                    outputs[b] = logits.asSlice(0, (long) b * classes * Float.BYTES);
+                }
                 // Warm-up on this thread: compiles each batch size's network (shared through the model) and builds
                 // this session's executions and this thread's OpenMP team before the first request.
                 for (int b = 1; b <= maxBatch; b++) {
-                    session.run(input.asSlice(0, b * imageBytes), logits.asSlice(0, (long) b * classes * Float.BYTES));
+                    session.run(inputs[b], outputs[b]);
                 }
                 warmed = true;
                 workerWarmed();
@@ -714,7 +721,7 @@ public final class InferenceService implements AutoCloseable {
                         break;
                     }
                     if (n > 0) {
-                        runBatch(session, input, logits, n);
+                        runBatch(session, input, inputs[n], logits, outputs[n], n);
                     }
                 }
             } catch (Throwable t) {
@@ -726,7 +733,8 @@ public final class InferenceService implements AutoCloseable {
             }
         }
 
-        private void runBatch(io.github.mobilenetj.model.Session session, MemorySegment input, MemorySegment logits, int n) {
+        private void runBatch(io.github.mobilenetj.model.Session session, MemorySegment input, MemorySegment batchInput,
+                MemorySegment logits, MemorySegment batchLogits, int n) {
             long start = System.nanoTime();
             Throwable failure = null;
             try {
@@ -734,7 +742,7 @@ public final class InferenceService implements AutoCloseable {
                     MemorySegment.copy(slab, slotOffset(batchSlot[i]), input, i * imageBytes, imageBytes);
                     queueTime.record(start - batchPending[i].submitted);
                 }
-                session.run(input.asSlice(0, n * imageBytes), logits.asSlice(0, (long) n * classes * Float.BYTES));
+                session.run(batchInput, batchLogits);
                 for (int i = 0; i < n; i++) {
                     Pending p = batchPending[i];
                     MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, (long) i * classes * Float.BYTES, p.logits,

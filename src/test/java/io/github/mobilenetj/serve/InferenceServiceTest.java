@@ -485,6 +485,41 @@ class InferenceServiceTest {
         assertFalse(model.isClosed());
     }
 
+    /**
+     * The hot path allocates nothing on the workers: after warm-up, the worker and watcher threads
+     * allocate (almost) no heap bytes per request; the caller's future and logits are all a request
+     * costs. Measured with HotSpot's per-thread allocation counters, not with time.
+     */
+    @Test
+    void workersAllocateNothingPerRequest() throws Exception {
+        // Through reflection: the tests compile inside the library's module, which does not read jdk.management.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        Class<?> hotspot = Class.forName("com.sun.management.ThreadMXBean");
+        assumeTrue(hotspot.isInstance(mx) && (boolean) hotspot.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
+                "this JVM does not count allocations per thread");
+        java.lang.reflect.Method allocated = hotspot.getMethod("getThreadAllocatedBytes", long[].class);
+        try (MobileNetV1 small = MobileNetV1.builder().widthMultiplier(0.25).resolution(32).classes(10).threads(1)
+                .maxBatchSize(2).build();
+             InferenceService service = InferenceService.builder(small).workers(1).build()) {
+            service.awaitReady();
+            float[] in = new float[small.config().imageSize()];
+            for (int i = 0; i < 20_000; i++) { // warm: the JIT compiles the path
+                service.submit(in).join();
+            }
+            long[] ids = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("mobilenetj-serve-")).mapToLong(Thread::threadId).toArray();
+            assertEquals(2, ids.length, "one worker and the deadline watcher");
+            long before = Arrays.stream((long[]) allocated.invoke(mx, (Object) ids)).sum();
+            int n = 20_000;
+            for (int i = 0; i < n; i++) {
+                service.submit(in).join();
+            }
+            long perRequest = (Arrays.stream((long[]) allocated.invoke(mx, (Object) ids)).sum() - before) / n;
+            System.out.println("[allocation] service threads: " + perRequest + " bytes per request");
+            assertTrue(perRequest < 32, perRequest + " bytes allocated per request on the service's threads");
+        }
+    }
+
     @Test
     void snippetsRun() throws Exception {
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
