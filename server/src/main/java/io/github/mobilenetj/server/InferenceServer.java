@@ -335,7 +335,7 @@ final class InferenceServer {
                         + r.inputs().size());
             }
             List<InferRequest.Output> outputs = outputs(m, r);
-            Duration timeout = r.timeoutMicros() > 0 ? Duration.ofNanos(Math.multiplyExact(r.timeoutMicros(), 1000L)) : null;
+            Duration timeout = r.timeoutMicros() > 0 ? Duration.of(r.timeoutMicros(), java.time.temporal.ChronoUnit.MICROS) : null;
             InferRequest.Input input = r.inputs().getFirst();
             BinaryPart binary = parts.getFirst();
             int images;
@@ -451,7 +451,7 @@ final class InferenceServer {
                 throw HttpError.badRequest("input '" + in.name() + "' has parameters.binary_data_size but the request has no"
                         + " Inference-Header-Content-Length header (binary tensor data extension)");
             }
-            if (offset + in.binarySize() > body.length) {
+            if (in.binarySize() > body.length - offset) {
                 throw HttpError.badRequest("input '" + in.name() + "' has binary_data_size " + in.binarySize() + " but only "
                         + (body.length - offset) + " bytes of binary data remain after the JSON header");
             }
@@ -591,6 +591,9 @@ final class InferenceServer {
                 images.add(ImageFiles.decode(elements.get(i)));
             } catch (InvalidImageException e) {
                 throw HttpError.badRequest(named + " element " + i + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                // A decoder's own failure on hostile bytes is still the request's fault.
+                throw HttpError.badRequest(named + " element " + i + ": not a decodable image (" + e + ")");
             }
         }
         return images;

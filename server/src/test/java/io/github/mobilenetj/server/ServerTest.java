@@ -404,6 +404,11 @@ class ServerTest {
                         "Inference-Header-Content-Length", "-1"),
                 new Bad("bytes after the tensors", "{\"inputs\":[]}xyz", "belong to no input",
                         "Inference-Header-Content-Length", "13"),
+                new Bad("huge binary size", fashionJson("\"name\":\"input\",\"datatype\":\"FP32\","
+                        + "\"shape\":[1,1,64,64],\"parameters\":{\"binary_data_size\":9223372036854775807}"),
+                        "binary_data_size 9223372036854775807", "Inference-Header-Content-Length", "-1"),
+                new Bad("timeout beyond a long", "{\"parameters\":{\"timeout\":99999999999999999999},\"inputs\":[]}",
+                        "parameters.timeout is out of range"),
                 new Bad("deep nesting", fashionJson("\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1],\"data\":"
                         + "[".repeat(40) + "1" + "]".repeat(40)), "nested deeper"));
         for (Bad bad : cases) {
@@ -430,6 +435,10 @@ class ServerTest {
         Result wrongSize = client.infer(FASHION, Tensor.fp32("input", fashionShape(1), new float[100]), true, null, null);
         assertEquals(400, wrongSize.reply().status());
         assertTrue(wrongSize.reply().error().contains("binary_data_size 400"), wrongSize.reply().error());
+        // The largest timeout is valid: no deadline at all.
+        Result patient = client.infer(FASHION, Tensor.fp32("input", fashionShape(1), fashionInputs(data(), 0, 1)), true, null,
+                Map.of("timeout", Long.MAX_VALUE));
+        assertEquals(200, patient.reply().status(), patient.reply().toString());
         // The server still answers properly afterwards.
         assertEquals(200, client.infer(FASHION, Tensor.fp32("input", fashionShape(1), fashionInputs(data(), 0, 1)), false,
                 null, null).reply().status());
