@@ -23,4 +23,5 @@ module io.github.mobilenetj {
 
     exports io.github.mobilenetj.model;
     exports io.github.mobilenetj.image;
+    exports io.github.mobilenetj.serve;
 }
