@@ -2,13 +2,16 @@
  * MobileNetV1 (Howard et al. 2017) inference on the CPU through oneDNN, called with the Foreign
  * Function &amp; Memory API.
  *
- * <p>Two packages make the API:
+ * <p>Three packages make the API:
  * <ul>
  *   <li>{@link io.github.mobilenetj.model}: the model ({@link io.github.mobilenetj.model.MobileNetV1}),
  *       the sessions that run it ({@link io.github.mobilenetj.model.Session}), its configuration,
  *       summary and evaluation;
  *   <li>{@link io.github.mobilenetj.image}: decoding images, preprocessing them exactly as
- *       torchvision does, labels and top-k predictions.
+ *       torchvision does, labels and top-k predictions;
+ *   <li>{@link io.github.mobilenetj.serve}: a model behind a bounded queue for many concurrent
+ *       callers ({@link io.github.mobilenetj.serve.InferenceService}): worker threads with their own
+ *       sessions, micro-batching, deadlines, statistics and a graceful close.
  * </ul>
  * Everything else (the oneDNN bindings and their wrappers, the layer compiler, file formats, the
  * command line) is internal and may change without notice.
