@@ -25,6 +25,7 @@ final class DemoCommand {
         NativeRuntime runtime = ModelSettings.natives();
         out.println("oneDNN " + runtime.oneDnnVersion() + " loaded from " + runtime.library()
                 + (runtime.bundled() ? "" : " (chosen with -Dmobilenetj.dnnl.library / MOBILENETJ_DNNL_LIBRARY)"));
+        out.println("OpenMP wait policy: " + runtime.openMpWaitPolicy());
         try (MobileNetV1 model = MobileNetV1.fashionMnist()) {
             out.println(isaLine(runtime.cpuIsa(), System.getProperty("os.arch"), model.kernels(), model.threads()));
             out.println();

@@ -39,6 +39,9 @@ import java.util.stream.Collectors;
  * {@link Platform#systemLibraries()} (the MSVC OpenMP runtime first) are loaded before
  * {@code dnnl.dll}, and a missing one is named with where to get it.
  *
+ * <p>Before the OpenMP runtime loads, the wait policy is chosen ({@link OpenMpEnvironment}:
+ * {@code OMP_WAIT_POLICY=PASSIVE} unless the user chose otherwise).
+ *
  * <p>Loading happens at most once per class loader; every wrapper calls {@link #load()} first.
  */
 public final class NativeLibrary {
@@ -57,8 +60,12 @@ public final class NativeLibrary {
     static final String OVERRIDE_HINT = "To use an installed oneDNN 3.x, set -D" + PATH_PROPERTY
             + "=/path/to/libdnnl (or the environment variable " + PATH_ENV + ").";
 
-    /** Where the loaded library came from. */
-    public record Loaded(Path library, List<Path> files, boolean overridden) {
+    /**
+     * Where the loaded library came from.
+     *
+     * @param openMp the OpenMP wait policy in effect and who chose it (see {@link OpenMpEnvironment})
+     */
+    public record Loaded(Path library, List<Path> files, boolean overridden, String openMp) {
     }
 
     /** Loads native code; replaced in tests to simulate another OS. */
@@ -147,6 +154,8 @@ public final class NativeLibrary {
     }
 
     private static Loaded loadAndVerify(Platform platform, List<Path> files, boolean strict, String overrideSource) {
+        String openMp = OpenMpEnvironment.apply(platform, System.getProperty(OpenMpEnvironment.PROPERTY), System::getenv,
+                OpenMpEnvironment.loadedRuntime(), OpenMpEnvironment::setenv);
         try {
             loadAll(platform, files, strict, SYSTEM);
         } catch (NativeLibraryException e) {
@@ -161,7 +170,7 @@ public final class NativeLibrary {
             permanentFailure = e;
             throw e;
         }
-        return new Loaded(library, List.copyOf(files), overrideSource != null);
+        return new Loaded(library, List.copyOf(files), overrideSource != null, openMp);
     }
 
     // ---------------------------------------------------------------- loading, in order

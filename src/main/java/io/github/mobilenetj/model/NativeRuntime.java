@@ -18,8 +18,15 @@ import java.util.Optional;
  *        {@code cpu_isa_avx10_1_512_amx}); empty elsewhere, where oneDNN names no ISA (see the
  *        kernels of {@link MobileNetV1#kernels()} instead)
  * @param maxThreads the most OpenMP threads a session may use ({@link MobileNetV1#maxThreads()})
+ * @param openMpWaitPolicy how idle OpenMP threads wait, and who chose it: by default
+ *        {@code OMP_WAIT_POLICY=PASSIVE (set by mobilenetj)}, set before the OpenMP runtime loaded,
+ *        because spinning threads collapse multi-threaded sessions when the cores are contended;
+ *        a policy in the environment ({@code OMP_WAIT_POLICY}, {@code GOMP_SPINCOUNT},
+ *        {@code KMP_BLOCKTIME}, {@code KMP_LIBRARY}) wins, and
+ *        {@code -Dmobilenetj.openmp.waitPolicy=active|default} chooses otherwise
  */
-public record NativeRuntime(String oneDnnVersion, Path library, boolean bundled, Optional<String> cpuIsa, int maxThreads) {
+public record NativeRuntime(String oneDnnVersion, Path library, boolean bundled, Optional<String> cpuIsa, int maxThreads,
+        String openMpWaitPolicy) {
 
     /**
      * Loads oneDNN if needed and describes it. Safe to call from any thread and any number of
@@ -33,6 +40,6 @@ public record NativeRuntime(String oneDnnVersion, Path library, boolean bundled,
     public static NativeRuntime load() {
         NativeLibrary.Loaded loaded = NativeLibrary.load();
         return new NativeRuntime(Dnnl.version().toString(), loaded.library(), !loaded.overridden(), Dnnl.cpuIsa(),
-                MobileNetV1.maxThreads());
+                MobileNetV1.maxThreads(), loaded.openMp());
     }
 }
