@@ -121,17 +121,26 @@ class ExamplesTest {
         assertEquals("tabby", Snippets.label(281));
     }
 
-    /** Every {@code <!-- snippet: NAME -->} Java block of the README is region NAME of Snippets.java, verbatim. */
+    /**
+     * Every {@code <!-- snippet: NAME -->} Java block of the README is region NAME of Snippets.java (or of the
+     * serve package's ServiceSnippets.java, which InferenceServiceTest runs), verbatim.
+     */
     @Test
     void readmeShowsTheCompiledCode() throws IOException {
-        Map<String, String> regions = regions(Files.readString(Path.of("src/test/java/io/github/mobilenetj/examples/Snippets.java")));
+        Map<String, String> regions = new LinkedHashMap<>();
+        for (String file : List.of("src/test/java/io/github/mobilenetj/examples/Snippets.java",
+                "src/test/java/io/github/mobilenetj/serve/ServiceSnippets.java")) {
+            for (Map.Entry<String, String> r : regions(Files.readString(Path.of(file))).entrySet()) {
+                assertTrue(regions.put(r.getKey(), r.getValue()) == null, "region " + r.getKey() + " is defined twice");
+            }
+        }
         String readme = Files.readString(Path.of("README.md"));
         Matcher m = Pattern.compile("<!-- snippet: (\\w+) -->\\s*```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
         int blocks = 0;
         while (m.find()) {
             String name = m.group(1);
-            assertTrue(regions.containsKey(name), "README names a region Snippets.java lacks: " + name);
-            assertEquals(regions.get(name), m.group(2).stripTrailing(), "README block '" + name + "' differs from Snippets.java");
+            assertTrue(regions.containsKey(name), "README names a region no snippet file has: " + name);
+            assertEquals(regions.get(name), m.group(2).stripTrailing(), "README block '" + name + "' differs from the compiled snippet");
             blocks++;
         }
         assertTrue(blocks >= 3, "the README's Use it section shows compiled examples (" + blocks + " found)");
