@@ -25,7 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Serves one shared {@link MobileNetV1} to many concurrent callers: a bounded queue in front of
  * {@code K} worker threads, each owning a {@link io.github.mobilenetj.model.Session} of {@code T}
  * OpenMP threads ({@code K x T} at most the processors available), with Triton-style
- * micro-batching, per-request deadlines, warm-up and a graceful close.
+ * micro-batching, per-request deadlines, warm-up and a graceful close. The workers are platform
+ * daemon threads named {@code mobilenetj-serve-worker-0} to {@code -(K-1)}, beside one
+ * {@code mobilenetj-serve-deadlines} thread that fails expired requests.
  *
  * {@snippet class=io.github.mobilenetj.serve.ServiceSnippets region=service}
  *
@@ -33,28 +35,38 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link MemorySegment}, or an image preprocessed with the model's own
  * {@link MobileNetV1#preprocessing() preprocessing}) into the service's own native buffer on the
  * calling thread, so the caller may reuse or free its input as soon as {@code submit} returns, and
- * then queues it. When the queue already holds {@link #queueCapacity()} images, {@code submit}
- * throws {@link QueueFullException} at once; after {@link #close()} began it throws
- * {@link ServiceClosedException}. No caller ever waits for room, and no caller thread runs native
- * code.
+ * then queues it. The queue holds at most {@link #queueCapacity()} images, counting those other
+ * callers are still copying in; when it has fewer free places than the request has images,
+ * {@code submit} throws {@link QueueFullException} at once (a request of more images than the
+ * capacity is refused with {@link IllegalArgumentException}, since it could never fit). After
+ * {@link #close()} began, or after warm-up failed, it throws {@link ServiceClosedException}. No
+ * caller ever waits for room, and no caller thread runs native code.
  *
  * <p><b>Deadlines.</b> A request may carry a timeout (else the builder's {@link Builder#timeout
- * default}). If it is still queued when the timeout elapses, its future fails with
- * {@link DeadlineExceededException} at that moment and it never runs. A request that has started
- * running is not interrupted. Cancelling the returned future likewise keeps a queued request from
- * running.
+ * default}), counted from its admission by {@code submit}. If it is still queued when the timeout
+ * elapses, its future fails with {@link DeadlineExceededException} at that moment and it never
+ * runs. A request that has started running is not interrupted; an image counts as started once a
+ * worker has taken it into a batch, so with a {@link Builder#maxQueueDelay(Duration) queue delay}
+ * a request taken while the worker waits for its batch to fill runs even if its deadline passes
+ * during that wait. Cancelling (or completing) the returned future likewise keeps a queued request
+ * from running; its images keep their places in the queue until a worker or the deadline thread
+ * next passes over them.
  *
  * <p><b>Micro-batching.</b> A worker takes up to {@link #maxBatch()} queued images and runs them
  * as one batch; with a {@link Builder#maxQueueDelay(Duration) queue delay} above zero (default
- * zero, as Triton's {@code max_queue_delay_microseconds}) it waits that long after the oldest for
- * more to arrive. Every batch size from 1 to {@code maxBatch} is compiled and run once on each
- * worker's own thread before the service is {@link #isReady() ready}.
+ * zero, as Triton's {@code max_queue_delay_microseconds}) it waits up to that long after the
+ * oldest one's admission for more to arrive. The images of one request may run in different
+ * batches, even on different workers. Every batch size from 1 to {@code maxBatch} is compiled and
+ * run once on each worker's own thread before the service is {@link #isReady() ready}.
  *
  * <p><b>Results.</b> A future completes with the logits, {@code classes} floats per image, on the
  * worker thread that ran the last of its images. Callbacks attached with the non-async
  * {@code CompletableFuture} methods then run on that worker and hold it up: attach slow work
- * with the {@code ...Async} variants. Apart from the future and its logits (and an
- * {@code int[]} for a request of several images), a request allocates nothing on the Java heap.
+ * with the {@code ...Async} variants. (A future failed at its deadline completes on the deadline
+ * thread or a worker, one failed by a close on the thread calling {@code close}.) Apart from the
+ * future and its logits (and an {@code int[]} for a request of several images), a request of a
+ * {@code float[]} or a {@link MemorySegment} allocates nothing on the Java heap; an image request
+ * also allocates what its preprocessing needs.
  *
  * <p><b>Closing.</b> {@link #close()} stops admitting, lets the workers finish everything queued,
  * then closes the sessions and frees the service's native memory; {@link #close(Duration)} fails
@@ -212,14 +224,32 @@ public final class InferenceService implements AutoCloseable {
         return "mobilenetj-serve-" + role;
     }
 
-    /** A builder for a service over {@code model} (which the service never closes). */
+    /**
+     * A builder for a service over {@code model} (which the service never closes).
+     *
+     * @param model the model every worker opens its session on; it must still be open when
+     *     {@link Builder#build()} is called, and stay open until the service is closed
+     * @return a builder with every setting at its default (see {@link Builder})
+     * @throws NullPointerException if {@code model} is null
+     */
     public static Builder builder(MobileNetV1 model) {
         return new Builder(model);
     }
 
     // ---------------------------------------------------------------- submitting
 
-    /** {@link #submit(float[], Duration)} with the builder's default timeout. */
+    /**
+     * {@link #submit(float[], Duration)} with the builder's default timeout.
+     *
+     * @param images one or more images back to back, {@link io.github.mobilenetj.model.ModelConfig#imageSize()}
+     *     floats each in the model's {@link io.github.mobilenetj.model.ModelConfig#inputLayout() input layout};
+     *     copied before this returns, so the caller keeps the array and may change it at once
+     * @return the future of the logits, as {@link #submit(float[], Duration)}
+     * @throws IllegalArgumentException if the length is zero or not a whole number of images, or the
+     *     request holds more images than {@link #queueCapacity()}
+     * @throws QueueFullException if the queue has fewer free places than the request has images
+     * @throws ServiceClosedException if the service is closing or closed, or its warm-up failed
+     */
     public CompletableFuture<float[]> submit(float[] images) {
         return submit(images, null);
     }
@@ -229,11 +259,26 @@ public final class InferenceService implements AutoCloseable {
      * copied before this returns) and returns the future of their logits ({@code classes} floats per
      * image, in order).
      *
-     * @param timeout how long the request may wait in the queue; {@code null} for the builder's default
-     * @throws IllegalArgumentException if the length is not a whole number of images, or the request
-     *     holds more images than the queue can ever hold
-     * @throws QueueFullException if the queue has no room for the images now
-     * @throws ServiceClosedException if the service is closing or closed
+     * @param images one or more images back to back, {@link io.github.mobilenetj.model.ModelConfig#imageSize()}
+     *     floats each in the model's {@link io.github.mobilenetj.model.ModelConfig#inputLayout() input layout};
+     *     copied into the service's buffer before this returns, so the caller keeps the array and may
+     *     change it at once
+     * @param timeout how long the request may wait in the queue, counted from this call; {@code null}
+     *     for the builder's {@link #defaultTimeout() default}; a duration of {@link Long#MAX_VALUE}
+     *     nanoseconds or more means none
+     * @return a future completed with a new array of {@code classes} logits per image, image
+     *     {@code i}'s from index {@code i x classes}, which the caller then owns; or failed with
+     *     {@link DeadlineExceededException} (still queued at the timeout), {@link ServiceClosedException}
+     *     (still queued, or still being copied in, when a close's grace period ended) or
+     *     {@link InferenceServiceException} (the inference failed; the cause attached). Cancelling it
+     *     keeps the request from running if it is still queued.
+     * @throws IllegalArgumentException if the length is zero or not a whole number of images, the
+     *     request holds more images than {@link #queueCapacity()} (so it could never fit), or
+     *     {@code timeout} is zero or negative
+     * @throws QueueFullException if the queue has fewer free places than the request has images now
+     * @throws ServiceClosedException if the service is closing or closed, or its warm-up failed (the
+     *     cause attached)
+     * @throws NullPointerException if {@code images} is null
      */
     public CompletableFuture<float[]> submit(float[] images, Duration timeout) {
         Objects.requireNonNull(images, "images");
@@ -256,8 +301,21 @@ public final class InferenceService implements AutoCloseable {
      * calling thread before this returns, so a segment of a confined arena is fine and may be freed
      * at once. Otherwise as {@link #submit(float[], Duration)}.
      *
-     * @throws IllegalArgumentException if the size is not a whole number of images
-     * @throws WrongThreadException if the calling thread may not read the segment
+     * @param images one or more images back to back, native or heap, any alignment:
+     *     {@link io.github.mobilenetj.model.ModelConfig#imageSize()} native-order float32 values each,
+     *     in the model's {@link io.github.mobilenetj.model.ModelConfig#inputLayout() input layout};
+     *     read whole before this returns, after which the caller may change or free it
+     * @param timeout how long the request may wait in the queue, counted from this call; {@code null}
+     *     for the builder's {@link #defaultTimeout() default}
+     * @return the future of the logits, as {@link #submit(float[], Duration)}
+     * @throws IllegalArgumentException if the size is zero or not a whole number of images, the
+     *     request holds more images than {@link #queueCapacity()}, or {@code timeout} is zero or
+     *     negative
+     * @throws QueueFullException if the queue has fewer free places than the request has images now
+     * @throws ServiceClosedException if the service is closing or closed, or its warm-up failed
+     * @throws WrongThreadException if the segment is confined to another thread; nothing is queued then
+     * @throws IllegalStateException if the segment's arena is already closed; nothing is queued then
+     * @throws NullPointerException if {@code images} is null
      */
     public CompletableFuture<float[]> submit(MemorySegment images, Duration timeout) {
         Objects.requireNonNull(images, "images");
@@ -279,7 +337,23 @@ public final class InferenceService implements AutoCloseable {
         return p;
     }
 
-    /** {@link #submit(List, Duration)} of one image. */
+    /**
+     * {@link #submit(List, Duration)} of one image.
+     *
+     * @param image a decoded image of any size the model's preprocessing takes; read on the calling
+     *     thread and not kept, so the caller may change it once this returns
+     * @param timeout how long the request may wait in the queue, counted from this call; {@code null}
+     *     for the builder's {@link #defaultTimeout() default}
+     * @return a future completed with the image's {@code classes} logits in a new array, or failed
+     *     as described at {@link #submit(float[], Duration)}
+     * @throws UnsupportedOperationException if the model has no image preprocessing (its input is
+     *     not a 1- or 3-channel image)
+     * @throws IllegalArgumentException if the image cannot be preprocessed (e.g. a CMYK image), or
+     *     {@code timeout} is zero or negative; nothing is queued then
+     * @throws QueueFullException if the queue has no free place now
+     * @throws ServiceClosedException if the service is closing or closed, or its warm-up failed
+     * @throws NullPointerException if {@code image} is null
+     */
     public CompletableFuture<float[]> submit(BufferedImage image, Duration timeout) {
         return submit(List.of(Objects.requireNonNull(image, "image")), timeout);
     }
@@ -290,9 +364,21 @@ public final class InferenceService implements AutoCloseable {
      * on an inference worker). Decode files or request bodies first with
      * {@link io.github.mobilenetj.image.ImageFiles}.
      *
-     * @throws UnsupportedOperationException if the model has no image preprocessing
-     * @throws IllegalArgumentException if an image cannot be preprocessed (e.g. a CMYK image), or
-     *     there are more images than the queue can ever hold
+     * @param images one or more decoded images, each of any size the model's preprocessing takes;
+     *     read on the calling thread and not kept, so the caller may change the list and the images
+     *     once this returns
+     * @param timeout how long the request may wait in the queue, counted from this call; {@code null}
+     *     for the builder's {@link #defaultTimeout() default}
+     * @return a future completed with a new array of {@code images.size() x classes} logits, in the
+     *     list's order, or failed as described at {@link #submit(float[], Duration)}
+     * @throws UnsupportedOperationException if the model has no image preprocessing (its input is
+     *     not a 1- or 3-channel image)
+     * @throws IllegalArgumentException if the list is empty, an image cannot be preprocessed (e.g. a
+     *     CMYK image), there are more images than {@link #queueCapacity()}, or {@code timeout} is
+     *     zero or negative; nothing is queued then
+     * @throws QueueFullException if the queue has fewer free places than there are images now
+     * @throws ServiceClosedException if the service is closing or closed, or its warm-up failed
+     * @throws NullPointerException if {@code images} or one of its elements is null
      */
     public CompletableFuture<float[]> submit(List<BufferedImage> images, Duration timeout) {
         Objects.requireNonNull(images, "images");
@@ -322,27 +408,73 @@ public final class InferenceService implements AutoCloseable {
 
     /**
      * Runs {@code images} through the queue and waits for the logits: {@link #submit(float[], Duration)}
-     * with the default timeout, then {@code join}.
+     * with the default timeout, then waits for the future and throws its failure itself, not
+     * wrapped in an {@link ExecutionException} or {@link java.util.concurrent.CompletionException}.
      *
+     * @param images one or more images back to back, as for {@link #submit(float[], Duration)};
+     *     copied before the request is queued, so the caller keeps the array
+     * @return a new array of {@code classes} logits per image, image {@code i}'s from index
+     *     {@code i x classes}
+     * @throws IllegalArgumentException if the length is zero or not a whole number of images, or
+     *     the request holds more images than {@link #queueCapacity()}
      * @throws QueueFullException if the queue has no room
      * @throws DeadlineExceededException if the default timeout passed while it was queued
-     * @throws ServiceClosedException if the service is closing or closed
-     * @throws InterruptedException if interrupted while waiting (the request is then cancelled)
+     * @throws ServiceClosedException if the service is closing, closed or failed to start, or the
+     *     request was still queued when a close's grace period ended
+     * @throws InferenceServiceException if the inference itself failed (the cause attached)
+     * @throws InterruptedException if interrupted while waiting (the request is then cancelled: it
+     *     does not run if still queued, and its logits are dropped if it is already running)
+     * @throws NullPointerException if {@code images} is null
      */
     public float[] run(float[] images) throws InterruptedException {
         return await(submit(images, null));
     }
 
-    /** {@link #run(float[])} with a timeout. */
+    /**
+     * {@link #run(float[])} with a timeout.
+     *
+     * @param images one or more images back to back, as for {@link #submit(float[], Duration)};
+     *     copied before the request is queued, so the caller keeps the array
+     * @param timeout how long the request may wait in the queue, counted from this call; {@code null}
+     *     for the builder's {@link #defaultTimeout() default}. It limits the wait in the queue only:
+     *     once running, the request is waited for until it completes.
+     * @return a new array of {@code classes} logits per image, image {@code i}'s from index
+     *     {@code i x classes}
+     * @throws IllegalArgumentException as {@link #run(float[])}, or if {@code timeout} is zero or negative
+     * @throws QueueFullException if the queue has no room
+     * @throws DeadlineExceededException if the timeout passed while the request was queued
+     * @throws ServiceClosedException if the service is closing, closed or failed to start, or the
+     *     request was still queued when a close's grace period ended
+     * @throws InferenceServiceException if the inference itself failed (the cause attached)
+     * @throws InterruptedException if interrupted while waiting (the request is then cancelled: it
+     *     does not run if still queued, and its logits are dropped if it is already running)
+     */
     public float[] run(float[] images, Duration timeout) throws InterruptedException {
         return await(submit(images, timeout));
     }
 
     /**
      * The {@code k} most probable classes of one image, most probable first (softmax
-     * probabilities, the model's labels), waiting for the answer.
+     * probabilities, the model's labels), waiting for the answer: {@link #submit(BufferedImage,
+     * Duration)} with the default timeout, then {@link Predictions#topK(float[], int,
+     * io.github.mobilenetj.image.Labels)} of the logits.
      *
+     * @param image a decoded image of any size the model's preprocessing takes; preprocessed on
+     *     the calling thread and not kept
+     * @param k how many classes to return, at least 1; more than the model's class count returns
+     *     every class
+     * @return {@code min(k, classes)} predictions, most probable first (equal logits by lower class
+     *     index), in an unmodifiable list
+     * @throws IllegalArgumentException if {@code k < 1} (checked before anything is queued), the
+     *     image cannot be preprocessed, or a logit came out NaN or infinite
+     * @throws UnsupportedOperationException if the model has no image preprocessing
+     * @throws QueueFullException if the queue has no free place
+     * @throws DeadlineExceededException if the default timeout passed while it was queued
+     * @throws ServiceClosedException if the service is closing, closed or failed to start, or the
+     *     request was still queued when a close's grace period ended
+     * @throws InferenceServiceException if the inference itself failed (the cause attached)
      * @throws InterruptedException if interrupted while waiting (the request is then cancelled)
+     * @throws NullPointerException if {@code image} is null
      */
     public List<Prediction> classify(BufferedImage image, int k) throws InterruptedException {
         if (k < 1) {
@@ -839,7 +971,13 @@ public final class InferenceService implements AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** True once every worker is warmed up, until the service starts closing. */
+    /**
+     * True once every worker is warmed up, until the service starts closing.
+     *
+     * @return true if every worker has compiled and run each batch size and neither a close nor a
+     *     warm-up failure has stopped admission; false while warming up, after a failed warm-up and
+     *     from the moment {@link #close(Duration)} begins
+     */
     public boolean isReady() {
         lock.lock();
         try {
@@ -849,17 +987,28 @@ public final class InferenceService implements AutoCloseable {
         }
     }
 
-    /** Completes when every worker has warmed up; fails if warm-up failed. */
+    /**
+     * Completes when every worker has warmed up; fails if warm-up failed.
+     *
+     * @return a new future on every call (a copy: completing or cancelling it changes neither the
+     *     service nor other callers' futures), completed with {@code null} when the last worker has
+     *     warmed up, or failed with the exception that stopped a worker's warm-up if one failed
+     *     (then the service refuses requests and should be closed), or with a
+     *     {@link ServiceClosedException} if a close finds it still pending
+     */
     public CompletableFuture<Void> ready() {
         return ready.copy();
     }
 
     /**
      * Waits until every worker has warmed up (compiled and run each batch size on its own thread).
-     * Requests submitted earlier wait in the queue meanwhile.
+     * Requests submitted earlier wait in the queue meanwhile. Returns immediately if warm-up has
+     * already succeeded, even if the service has been closed since.
      *
-     * @throws ServiceClosedException if warm-up failed (the cause attached); close the service then
-     * @throws InterruptedException if interrupted while waiting
+     * @throws ServiceClosedException if warm-up failed (the cause attached); close the service then,
+     *     to free its native memory
+     * @throws InterruptedException if the calling thread is interrupted on entry or while waiting
+     *     (its interrupt status is then cleared)
      */
     public void awaitReady() throws InterruptedException {
         warming.await();
@@ -875,7 +1024,17 @@ public final class InferenceService implements AutoCloseable {
         }
     }
 
-    /** {@link #awaitReady()} with a limit; false if it ran out. */
+    /**
+     * {@link #awaitReady()} with a limit; false if it ran out.
+     *
+     * @param limit the longest time to wait; zero or negative only checks, without waiting
+     * @return true if every worker has warmed up, false if warm-up was still going on when the
+     *     limit ran out
+     * @throws ServiceClosedException if warm-up failed (the cause attached); close the service then
+     * @throws InterruptedException if the calling thread is interrupted on entry or while waiting
+     *     (its interrupt status is then cleared)
+     * @throws NullPointerException if {@code limit} is null
+     */
     public boolean awaitReady(Duration limit) throws InterruptedException {
         if (!warming.await(saturatedNanos(limit), TimeUnit.NANOSECONDS)) {
             return false;
@@ -887,6 +1046,8 @@ public final class InferenceService implements AutoCloseable {
     /**
      * Stops admitting, runs everything already queued, then stops the workers and frees the
      * service's native memory. The model stays open. A second call waits for the first.
+     * {@link #close(Duration)} with an unlimited grace period: see there for the details (waiting
+     * for warm-up, interrupts, and never calling it from a worker thread).
      */
     @Override
     public void close() {
@@ -897,8 +1058,24 @@ public final class InferenceService implements AutoCloseable {
      * Stops admitting ({@link ServiceClosedException}), lets the workers run what is queued for up
      * to {@code grace}, fails what is still queued after that with {@link ServiceClosedException},
      * waits for the batches already running (native inference cannot be interrupted), then frees
-     * the sessions and buffers. Returns true if everything queued ran. A second call waits for the
-     * first to finish and returns its result.
+     * the sessions and buffers. A second call waits for the first to finish and returns its
+     * result (its own {@code grace} is ignored).
+     *
+     * <p>Requests being copied in by a {@code submit} when admission stops are still queued; any
+     * still being copied in when the grace period ends get a future already failed with
+     * {@link ServiceClosedException}. If the workers are still warming up, this also waits for
+     * warm-up to end, since a compilation cannot be stopped. Waiting is not interruptible: an
+     * interrupt is remembered and the thread's interrupt status set again before this returns.
+     * Never call it from a worker thread (a callback attached to a request's future with a
+     * non-async method): it would wait for that worker, and so for itself, forever.
+     *
+     * @param grace how long to let the workers run what is queued; zero or negative fails
+     *     everything queued at once, {@link Long#MAX_VALUE} nanoseconds or more waits without limit
+     * @return false if requests were still queued (or being copied in) when the grace period ended
+     *     and were failed with {@link ServiceClosedException}; true otherwise, which includes
+     *     requests that expired or were cancelled while queued, and those a failed warm-up had
+     *     already failed
+     * @throws NullPointerException if {@code grace} is null
      */
     public boolean close(Duration grace) {
         Objects.requireNonNull(grace, "grace");
@@ -993,54 +1170,107 @@ public final class InferenceService implements AutoCloseable {
         }
     }
 
-    /** True once {@link #close()} has begun. */
+    /**
+     * True once {@link #close()} has begun.
+     *
+     * @return true from the moment {@link #close()} or {@link #close(Duration)} is first called, even
+     *     while it still drains the queue; false before, also after a failed warm-up (which refuses
+     *     requests without closing: see {@link #isReady()})
+     */
     public boolean isClosed() {
         return closeStarted.get();
     }
 
     // ---------------------------------------------------------------- settings and statistics
 
-    /** The model served. */
+    /**
+     * The model served.
+     *
+     * @return the model given to {@link #builder(MobileNetV1)}, which the service never closes
+     */
     public MobileNetV1 model() {
         return model;
     }
 
-    /** Worker threads ({@code K}). */
+    /**
+     * Worker threads ({@code K}).
+     *
+     * @return the number of workers, each running one batch at a time: the builder's
+     *     {@link Builder#workers(int)}, else the processors available divided by {@code T} (rounded
+     *     down, at least 1)
+     */
     public int workers() {
         return workers;
     }
 
-    /** OpenMP threads per worker ({@code T}). */
+    /**
+     * OpenMP threads per worker ({@code T}).
+     *
+     * @return the OpenMP threads of each worker's session, 1 unless set by
+     *     {@link Builder#threadsPerWorker(int)}
+     */
     public int threadsPerWorker() {
         return threads;
     }
 
-    /** The largest batch a worker runs. */
+    /**
+     * The largest batch a worker runs.
+     *
+     * @return the most images one batch holds: the builder's {@link Builder#maxBatch(int)}, else the
+     *     model's {@link io.github.mobilenetj.model.ModelConfig#maxBatchSize()}
+     */
     public int maxBatch() {
         return maxBatch;
     }
 
-    /** How long a worker waits for a batch to fill after its oldest image arrived. */
+    /**
+     * How long a worker waits for a batch to fill after its oldest image arrived.
+     *
+     * @return the queue delay, counted from the admission of the batch's oldest image;
+     *     {@link Duration#ZERO} (the default) when a worker runs whatever is queued at once
+     */
     public Duration maxQueueDelay() {
         return Duration.ofNanos(maxQueueDelayNanos);
     }
 
-    /** Images the queue holds at most; a request that does not fit is rejected. */
+    /**
+     * Images the queue holds at most; a request that does not fit is rejected.
+     *
+     * @return the capacity in images (not requests), counting images still being copied in by their
+     *     {@code submit}; a request finding fewer free places than it has images gets a
+     *     {@link QueueFullException}, one of more images than this an {@link IllegalArgumentException}
+     */
     public int queueCapacity() {
         return capacity;
     }
 
-    /** The timeout of requests submitted without one; {@code null} for none. */
+    /**
+     * The timeout of requests submitted without one; {@code null} for none.
+     *
+     * @return the builder's {@link Builder#timeout(Duration)}, or {@code null} if none was set (or one
+     *     of {@link Long#MAX_VALUE} nanoseconds or more, which never expires)
+     */
     public Duration defaultTimeout() {
         return defaultTimeoutNanos == Long.MAX_VALUE ? null : Duration.ofNanos(defaultTimeoutNanos);
     }
 
-    /** Native bytes of the service's input buffer (one image per queue place and per worker batch place). */
+    /**
+     * Native bytes of the service's input buffer (one image per queue place and per worker batch place).
+     *
+     * @return {@code (queueCapacity() + workers() x maxBatch()) x imageSize x 4} bytes, fixed at
+     *     build time (at most 8 GiB); not counting each worker's own batch input and logits buffers
+     *     nor the sessions' memory
+     */
     public long bufferBytes() {
         return slab.byteSize();
     }
 
-    /** Images queued now. */
+    /**
+     * Images queued now.
+     *
+     * @return images waiting in the queue or being copied in by a {@code submit}, including those of
+     *     cancelled requests not yet passed over; not counting images a worker has taken
+     */
     public int queued() {
         lock.lock();
         try {
@@ -1050,7 +1280,13 @@ public final class InferenceService implements AutoCloseable {
         }
     }
 
-    /** A snapshot of the counters and histograms. */
+    /**
+     * A snapshot of the counters and histograms.
+     *
+     * @return a new, immutable snapshot; {@code queued} and {@code running} are read together, the
+     *     counters and histograms one after another, so under load they may differ by the requests
+     *     that completed in between
+     */
     public ServiceStats stats() {
         int q;
         int r;
@@ -1081,6 +1317,9 @@ public final class InferenceService implements AutoCloseable {
      * machines; see {@code server/README.md}): one single-threaded worker per processor, batches up
      * to the model's {@code maxBatchSize} (1 unless the model was built for more), no queue delay,
      * a queue of {@code max(16, 4 x workers x maxBatch)} images, no timeout.
+     *
+     * <p>Each setter checks its own value at once; the checks across settings and against the model
+     * happen in {@link #build()}. Not thread-safe; each {@code build()} starts a new service.
      */
     public static final class Builder {
         private final MobileNetV1 model;
@@ -1098,7 +1337,13 @@ public final class InferenceService implements AutoCloseable {
 
         /**
          * Worker threads ({@code K}), each running one batch at a time on its own session. Default:
-         * the processors available divided by {@link #threadsPerWorker(int) T}.
+         * the processors available divided by {@link #threadsPerWorker(int) T} (rounded down, at
+         * least 1).
+         *
+         * @param count the number of workers {@code K}, 1 to {@link MobileNetV1#maxThreads()};
+         *     {@link #build()} also refuses {@code K x T} above that
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code 1 <= count <= MobileNetV1.maxThreads()}
          */
         public Builder workers(int count) {
             if (count < 1 || count > MobileNetV1.maxThreads()) {
@@ -1113,6 +1358,13 @@ public final class InferenceService implements AutoCloseable {
          * OpenMP threads of each worker's session ({@code T}); {@code K x T} may not exceed
          * {@link MobileNetV1#maxThreads()}. Default 1: under load, single-threaded workers give the
          * most throughput and keep their latency when other processes compete for the cores.
+         *
+         * @param count OpenMP threads {@code T} per worker, 1 to {@link MobileNetV1#maxThreads()};
+         *     warm-up compiles the model's networks for this count unless it already has them
+         *     (they are cached in the model and shared by the workers)
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code 1 <= count <= MobileNetV1.maxThreads()}
+         *     ({@code K x T} too large is refused by {@link #build()})
          */
         public Builder threadsPerWorker(int count) {
             if (count < 1 || count > MobileNetV1.maxThreads()) {
@@ -1128,6 +1380,12 @@ public final class InferenceService implements AutoCloseable {
          * {@code maxBatchSize}, which is the default. Batching pays for small models (many images
          * per second, each cheap) and not for MobileNetV1 1.0-224 on a 2-core CPU, where one image
          * already keeps a core busy for milliseconds.
+         *
+         * @param size the most images in one batch, at least 1 and at most the model's
+         *     {@link io.github.mobilenetj.model.ModelConfig#maxBatchSize()} (checked by {@link #build()});
+         *     every size up to it is compiled during warm-up
+         * @return this builder
+         * @throws IllegalArgumentException if {@code size < 1}
          */
         public Builder maxBatch(int size) {
             if (size < 1) {
@@ -1139,7 +1397,14 @@ public final class InferenceService implements AutoCloseable {
 
         /**
          * How long a worker holding fewer than {@code maxBatch} images waits for more, counted from
-         * the oldest one's arrival. Default zero: run what is queued.
+         * the oldest one's arrival. Default zero: run what is queued. Once the service starts
+         * closing, workers no longer wait.
+         *
+         * @param delay the wait, 0 to 10 s, counted from the admission of the batch's oldest image;
+         *     its deadline is not checked again during the wait
+         * @return this builder
+         * @throws IllegalArgumentException if {@code delay} is negative or longer than 10 s
+         * @throws NullPointerException if {@code delay} is null
          */
         public Builder maxQueueDelay(Duration delay) {
             Objects.requireNonNull(delay, "delay");
@@ -1150,7 +1415,17 @@ public final class InferenceService implements AutoCloseable {
             return this;
         }
 
-        /** Images the queue may hold; more are rejected with {@link QueueFullException}. */
+        /**
+         * Images the queue may hold; more are rejected with {@link QueueFullException}. Default
+         * {@code max(16, 4 x workers x maxBatch)}.
+         *
+         * @param images the capacity in images (a request of {@code n} images takes {@code n}
+         *     places), 1 to {@link InferenceService#MAX_QUEUE_CAPACITY}; {@link #build()} also
+         *     refuses a queue whose native input buffer ({@code capacity + workers x maxBatch}
+         *     images) would exceed 8 GiB, about 14,000 images of 3x224x224
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code 1 <= images <= MAX_QUEUE_CAPACITY}
+         */
         public Builder queueCapacity(int images) {
             if (images < 1 || images > MAX_QUEUE_CAPACITY) {
                 throw new IllegalArgumentException("queue capacity must be in 1.." + MAX_QUEUE_CAPACITY + ", got " + images);
@@ -1159,7 +1434,17 @@ public final class InferenceService implements AutoCloseable {
             return this;
         }
 
-        /** The timeout of requests submitted without one. Default: none. */
+        /**
+         * The timeout of requests submitted without one. Default: none.
+         *
+         * @param timeout how long such a request may wait in the queue, counted from its
+         *     {@code submit}; a duration of {@link Long#MAX_VALUE} nanoseconds (about 292 years) or
+         *     more means none. Applies to {@code submit} without a timeout or with a {@code null} one,
+         *     {@link InferenceService#run(float[])} and {@link InferenceService#classify(BufferedImage, int)}.
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         * @throws NullPointerException if {@code timeout} is null
+         */
         public Builder timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
@@ -1169,7 +1454,16 @@ public final class InferenceService implements AutoCloseable {
             return this;
         }
 
-        /** A name for logs and exception messages. Default: derived from the model. */
+        /**
+         * A name for logs and exception messages. Default: derived from the model.
+         *
+         * @param serviceName the name, used in {@link InferenceService#toString()}, in the messages
+         *     of {@link ServiceClosedException} and in the log of a worker that stopped; the threads
+         *     are named {@code mobilenetj-serve-...} regardless. Default
+         *     {@code "inference service of " + model}.
+         * @return this builder
+         * @throws NullPointerException if {@code serviceName} is null
+         */
         public Builder name(String serviceName) {
             name = Objects.requireNonNull(serviceName, "name");
             return this;
@@ -1177,10 +1471,13 @@ public final class InferenceService implements AutoCloseable {
 
         /**
          * Starts the workers, which warm up in the background (see {@link InferenceService#awaitReady()});
-         * requests submitted meanwhile are queued.
+         * requests submitted meanwhile are queued. Allocates the service's native input buffer
+         * ({@link InferenceService#bufferBytes()}) and starts its threads.
          *
+         * @return the new, running service, which the caller must close (before the model)
          * @throws IllegalArgumentException if {@code workers x threads} exceeds the processors, or
-         *     {@code maxBatch} the model's maximum batch size, or the buffers would be too large
+         *     {@code maxBatch} the model's maximum batch size, or the default queue capacity exceeds
+         *     {@link InferenceService#MAX_QUEUE_CAPACITY}, or the input buffer would exceed 8 GiB
          * @throws IllegalStateException if the model is closed
          */
         public InferenceService build() {

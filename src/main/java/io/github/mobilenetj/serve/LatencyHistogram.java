@@ -32,7 +32,12 @@ public final class LatencyHistogram {
         this.sumNanos = sumNanos;
     }
 
-    /** Bucket upper bounds in nanoseconds, ascending (a copy). */
+    /**
+     * Bucket upper bounds in nanoseconds, ascending (a copy).
+     *
+     * @return a new array of the 17 bounds, 50 µs, 100 µs, 250 µs, 500 µs, 1 ms, 2.5 ms, 5 ms, ...
+     *     up to 10 s; the same for every histogram, so snapshots can be subtracted bucket by bucket
+     */
     public long[] upperBoundsNanos() {
         return BOUNDS.clone();
     }
@@ -40,29 +45,54 @@ public final class LatencyHistogram {
     /**
      * Values per bucket, not cumulative (a copy): one more entry than {@link #upperBoundsNanos()},
      * the last for values above the largest bound.
+     *
+     * @return a new array of {@code upperBoundsNanos().length + 1} counts; element {@code i} counts
+     *     the values {@code v} with {@code bound[i-1] < v <= bound[i]} (for {@code i = 0}, those
+     *     up to the first bound); add them up for Prometheus's cumulative {@code le} buckets
      */
     public long[] counts() {
         return counts.clone();
     }
 
-    /** Values recorded. */
+    /**
+     * Values recorded.
+     *
+     * @return the number of values recorded, the sum of {@link #counts()}
+     */
     public long count() {
         return count;
     }
 
-    /** Sum of the values recorded, in nanoseconds. */
+    /**
+     * Sum of the values recorded, in nanoseconds.
+     *
+     * @return the sum, read apart from the counts: under concurrent recording it may include a few
+     *     values {@link #count()} does not yet include, or miss a few it does
+     */
     public long sumNanos() {
         return sumNanos;
     }
 
-    /** The mean value, or zero when nothing was recorded. */
+    /**
+     * The mean value, or zero when nothing was recorded.
+     *
+     * @return {@code sumNanos() / count()} nanoseconds, rounded down; {@link Duration#ZERO} when
+     *     {@code count()} is zero
+     */
     public Duration mean() {
         return count == 0 ? Duration.ZERO : Duration.ofNanos(sumNanos / count);
     }
 
     /**
      * An upper estimate of the {@code q} quantile: the upper bound of the bucket that holds it
-     * ({@link Duration#ZERO} when empty; the largest bound when it lies above every bound).
+     * ({@link Duration#ZERO} when empty; the largest bound when it lies above every bound, in
+     * which case it is no upper bound: the quantile is then above 10 s).
+     *
+     * @param q the quantile, from 0 to 1 inclusive (0.99 for p99); 0 gives the bound of the lowest
+     *     non-empty bucket, 1 that of the highest
+     * @return the upper bound of the bucket holding the value of rank {@code ceil(q x count())},
+     *     counted from the smallest
+     * @throws IllegalArgumentException if {@code q} is below 0, above 1 or NaN
      */
     public Duration quantileUpperBound(double q) {
         if (!(q >= 0 && q <= 1)) {
