@@ -1047,7 +1047,9 @@ public final class InferenceService implements AutoCloseable {
      * Stops admitting, runs everything already queued, then stops the workers and frees the
      * service's native memory. The model stays open. A second call waits for the first.
      * {@link #close(Duration)} with an unlimited grace period: see there for the details (waiting
-     * for warm-up, interrupts, and never calling it from a worker thread).
+     * for warm-up, interrupts, and why a worker thread cannot call it).
+     *
+     * @throws IllegalStateException if called on a worker thread of this service
      */
     @Override
     public void close() {
@@ -1066,8 +1068,8 @@ public final class InferenceService implements AutoCloseable {
      * {@link ServiceClosedException}. If the workers are still warming up, this also waits for
      * warm-up to end, since a compilation cannot be stopped. Waiting is not interruptible: an
      * interrupt is remembered and the thread's interrupt status set again before this returns.
-     * Never call it from a worker thread (a callback attached to a request's future with a
-     * non-async method): it would wait for that worker, and so for itself, forever.
+     * Called from one of the service's own threads (a callback attached to a request's future with a
+     * non-async method runs on a worker), it throws instead of waiting for itself forever.
      *
      * @param grace how long to let the workers run what is queued; zero or negative fails
      *     everything queued at once, {@link Long#MAX_VALUE} nanoseconds or more waits without limit
@@ -1076,10 +1078,31 @@ public final class InferenceService implements AutoCloseable {
      *     requests that expired or were cancelled while queued, and those a failed warm-up had
      *     already failed
      * @throws NullPointerException if {@code grace} is null
+     * @throws IllegalStateException if called on a worker thread of this service (or its deadline
+     *     thread); the service is then not closed
      */
     public boolean close(Duration grace) {
         Objects.requireNonNull(grace, "grace");
-        if (!closeStarted.compareAndSet(false, true)) {
+        Thread current = Thread.currentThread();
+        if (current == watcher || java.util.Arrays.stream(workerList).anyMatch(w -> w.thread == current)) {
+            throw new IllegalStateException(current.getName() + " cannot close " + name + ": it is one of the service's"
+                    + " own threads, and close waits for them (attach callbacks with the *Async methods of"
+                    + " CompletableFuture, or close from another thread)");
+        }
+        boolean first;
+        lock.lock();
+        try {
+            // One critical section: whoever sees isClosed() and then takes the lock (submit, isReady) finds
+            // admission stopped.
+            first = closeStarted.compareAndSet(false, true);
+            if (first && state == OPEN) {
+                state = DRAINING;
+                closedBecause = "closing";
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!first) {
             awaitUninterruptibly(terminated);
             return drainedCleanly;
         }
@@ -1087,10 +1110,6 @@ public final class InferenceService implements AutoCloseable {
         List<Pending> leftover = new ArrayList<>();
         lock.lock();
         try {
-            if (state == OPEN) {
-                state = DRAINING;
-                closedBecause = "closing";
-            }
             work.signalAll();
             long start = System.nanoTime();
             long allowed = grace.isNegative() ? 0 : saturatedNanos(grace);

@@ -17,7 +17,7 @@ public final class QueueFullException extends InferenceServiceException {
     private final int capacity;
 
     QueueFullException(int capacity) {
-        super("the inference queue is full (" + capacity + " images waiting); retry later", true);
+        super("the inference queue has no room for the request (capacity " + capacity + " images); retry later", true);
         this.capacity = capacity;
     }
 

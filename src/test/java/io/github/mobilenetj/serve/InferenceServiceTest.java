@@ -431,6 +431,29 @@ class InferenceServiceTest {
         }
     }
 
+    /** A callback attached with a non-async method runs on the worker; closing from there would wait for itself. */
+    @Test
+    void closeFromAWorkerThreadIsRefusedInsteadOfWaitingForItself() throws Exception {
+        try (InferenceService service = InferenceService.builder(model).workers(1).build()) {
+            service.awaitReady();
+            float[] in = images(1, 12);
+            CompletableFuture<Throwable> fromWorker = service.submit(in, null).handle((logits, failure) -> {
+                try {
+                    service.close();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            Throwable refused = fromWorker.get(60, TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, refused);
+            assertTrue(refused.getMessage().contains("worker-0") && refused.getMessage().contains("*Async"),
+                    refused.getMessage());
+            assertFalse(service.isClosed(), "the refused close must not have begun closing");
+            assertClose(reference(in), service.run(in), "the service still works");
+        }
+    }
+
     @Test
     void closingTheModelUnderARunningServiceFailsRequestsInsteadOfHangingOrCrashing() throws Exception {
         MobileNetV1 own = weights.build(builder(2));
