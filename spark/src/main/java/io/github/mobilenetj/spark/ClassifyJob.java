@@ -39,7 +39,8 @@ public final class ClassifyJob {
               --top K            classes in the topK column (default 5)
               --batch N          images per inference call within a partition (default 32)
               --threads T        OpenMP threads per task (default: spark.task.cpus)
-              --precision P      fp32 (default) or bf16
+              --precision P      fp32 (default), bf16, or int8 (a quantized file from mobilenetj quantize,
+                                 or the bundled model's INT8 version)
               --glob PATTERN     only files whose name matches, e.g. '*.{png,jpg}' (default: every file)
               --overwrite        replace the output directory if it exists
               --master URL       when started without spark-submit (default local[*])

@@ -94,8 +94,8 @@ public final class MobileNetClassifier extends Transformer implements DefaultPar
                 + ModelConfig.MAX_BATCH_SIZE + ")", ParamValidators.inRange(1, ModelConfig.MAX_BATCH_SIZE));
         threadsPerTask = new IntParam(this, "threadsPerTask", "OpenMP threads of each task's session; 0: spark.task.cpus",
                 ParamValidators.gtEq(0));
-        precision = new Param<>(this, "precision", "number format to compute in: fp32 or bf16 (bf16 needs AVX512-BF16,"
-                + " AMX or FEAT_BF16)", ParamValidators.inArray(new String[] {"fp32", "bf16"}));
+        precision = new Param<>(this, "precision", "number format to compute in: fp32, bf16 or int8 (bf16 needs AVX512-BF16,"
+                + " AMX or FEAT_BF16; int8 needs a quantized weights file, or takes the bundled model's INT8 version)", ParamValidators.inArray(new String[] {"fp32", "bf16", "int8"}));
         setDefault(weights, "");
         setDefault(inputCol, "content");
         setDefault(labelCol, "label");

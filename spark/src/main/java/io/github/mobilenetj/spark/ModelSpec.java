@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param weights absolute path of a safetensors file on this executor, or {@code ""} for the bundled model
  * @param batchSize the model's maximum batch size: the batches a partition is cut into
  * @param threads OpenMP threads of each session (one session per running task)
- * @param precision {@code fp32} or {@code bf16}
+ * @param precision {@code fp32}, {@code bf16} or {@code int8} (a quantized weights file, saved by an INT8 model,
+ *        or the bundled model's INT8 version; a float file would need calibration data)
  */
 record ModelSpec(String weights, int batchSize, int threads, String precision) implements Serializable {
 
@@ -36,7 +37,7 @@ record ModelSpec(String weights, int batchSize, int threads, String precision) i
         try {
             return Precision.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("precision must be fp32 or bf16, got '" + name + "'", e);
+            throw new IllegalArgumentException("precision must be fp32, bf16 or int8, got '" + name + "'", e);
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mobilenetj.model.Evaluation;
 import io.github.mobilenetj.model.LabelledImages;
 import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,6 +177,35 @@ class FashionMnistOnSparkTest {
             correct += predicted == images.label(i) ? 1 : 0;
         }
         assertEquals(9323, correct);
+    }
+
+    /**
+     * The bundled model's INT8 version through the transformer: the single-JVM INT8 predictions on every image (the
+     * INT8 model's own accuracy against FP32 is the library's PrecisionAccuracyTest).
+     */
+    @Test
+    void int8GivesTheSingleJvmInt8Predictions() {
+        Evaluation int8;
+        try (MobileNetV1 model = MobileNetV1.builder().threads(1).maxBatchSize(BATCH).precision(Precision.INT8)
+                .fashionMnist()) {
+            int8 = Evaluation.run(model, images, BATCH, 1);
+        }
+        StructType schema = new StructType()
+                .add("index", DataTypes.IntegerType, false)
+                .add("tensor", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        Dataset<Row> input = spark.range(0, images.size(), 1, 6)
+                .map((MapFunction<Long, Row>) i -> RowFactory.create(i.intValue(), tensors.get(i.intValue())),
+                        Encoders.row(schema));
+        MobileNetClassifier classifier = new MobileNetClassifier().setInputCol("tensor").setPrecision("int8");
+        List<Row> out = classifier.transform(input).select("index", "classIndex", "error").collectAsList();
+        assertEquals(images.size(), out.size());
+        for (Row row : out) {
+            int i = row.getInt(0);
+            assertNull(row.get(2), "image " + i);
+            assertEquals(int8.predicted()[i], row.getInt(1), "image " + i);
+        }
+        assertTrue(Math.abs(int8.correct() - reference.correct()) <= 30, "INT8 " + int8.correct() + " vs FP32 "
+                + reference.correct() + " (the contract: within 0.3 pp)");
     }
 
     /** Softmax of image {@code i}'s logits, in double, written out here rather than taken from the library. */
