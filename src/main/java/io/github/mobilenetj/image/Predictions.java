@@ -1,5 +1,7 @@
 package io.github.mobilenetj.image;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -76,6 +78,40 @@ public final class Predictions {
             predictions.add(new Prediction(index, labels.name(index), probability));
         }
         return List.copyOf(predictions);
+    }
+
+    /**
+     * The {@code k} most probable classes of image {@code image} of a batch of logits in native
+     * memory, as a session's {@code run(MemorySegment, MemorySegment)} writes them: {@code labels.size()}
+     * floats per image, in native byte order, image after image. Reads the image's logits once
+     * (one float array of the class count); otherwise as {@link #topK(float[], int, int, int, Labels)}.
+     *
+     * @param logits the batch's logits; not modified
+     * @param image index of the image in the batch, from 0
+     * @param k number of classes wanted; more than the class count returns all of them
+     * @param labels one name per class; its size is the class count
+     * @return {@code min(k, labels.size())} predictions, most probable first, in an unmodifiable list
+     * @throws IllegalArgumentException if {@code k < 1}, a logit is NaN or infinite, or
+     *     {@code labels} is empty
+     * @throws IndexOutOfBoundsException if {@code image} is negative or the segment holds fewer
+     *     than {@code (image + 1) * labels.size()} floats
+     * @throws IllegalStateException if the segment's arena is closed, or it is confined to another thread
+     */
+    public static List<Prediction> topK(MemorySegment logits, int image, int k, Labels labels) {
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(labels, "labels");
+        int count = labels.size();
+        if (count < 1) {
+            throw new IllegalArgumentException("labels is empty; expected one label per logit");
+        }
+        long floats = logits.byteSize() / Float.BYTES;
+        if (image < 0 || (long) image * count + count > floats) {
+            throw new IndexOutOfBoundsException("image " + image + " of " + count + " logits each needs floats "
+                    + (long) image * count + ".." + ((long) image * count + count) + ", but the segment holds " + floats);
+        }
+        float[] one = new float[count];
+        MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, (long) image * count * Float.BYTES, one, 0, count);
+        return topK(one, 0, count, k, labels);
     }
 
     /**

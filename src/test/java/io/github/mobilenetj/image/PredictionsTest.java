@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -62,6 +65,26 @@ class PredictionsTest {
         float[] logits = {0f, 5f, 2f, 5f, 5f};
         List<Prediction> top = Predictions.topK(logits, 4, FIVE);
         assertEquals(List.of(1, 3, 4, 2), top.stream().map(Prediction::classIndex).toList());
+    }
+
+    /** A batch of logits in native memory, as a session writes them: image 1's top-3 against a naive softmax. */
+    @Test
+    void nativeSegmentOfABatch() {
+        float[] batch = {5f, 4f, 3f, 2f, 1f, /* image 1: */ -1f, 0.5f, 7f, 0.5f, 2f};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment logits = arena.allocate(batch.length * 4L, 64);
+            MemorySegment.copy(batch, 0, logits, ValueLayout.JAVA_FLOAT, 0, batch.length);
+            List<Prediction> top = Predictions.topK(logits, 1, 3, FIVE);
+            assertEquals(List.of(2, 4, 1), top.stream().map(Prediction::classIndex).toList(), "ties to the lower index");
+            double[] naive = naiveSoftmax(new float[] {-1f, 0.5f, 7f, 0.5f, 2f});
+            for (Prediction p : top) {
+                assertEquals(naive[p.classIndex()], p.probability(), 1e-7);
+            }
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                    () -> Predictions.topK(logits, 2, 3, FIVE));
+            assertEquals("image 2 of 5 logits each needs floats 10..15, but the segment holds 10", e.getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> Predictions.topK(logits, -1, 3, FIVE));
+        }
     }
 
     @Test
