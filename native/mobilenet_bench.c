@@ -24,8 +24,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <math.h>
+#include <dirent.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "oneapi/dnnl/dnnl.h"
 #include "oneapi/dnnl/dnnl_debug.h"
@@ -40,6 +43,8 @@
 /* From the OpenMP runtime oneDNN is built with (libgomp); declared here to avoid needing omp.h. */
 extern void omp_set_num_threads(int n);
 extern int omp_get_max_threads(void);
+/* libgomp's entry point for `#pragma omp parallel` (GCC ABI), used only by --idle-team. */
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                      */
@@ -1725,11 +1730,17 @@ static void quantize_layer(layer_t *L, dnnl_engine_t engine, dnnl_stream_t strea
     DNNL(dnnl_memory_desc_destroy, to);
 }
 
-/* Quantizes the weights of every layer that `pc` runs in int8 and that has none yet. */
+/*
+ * Quantizes the weights of every layer that `pc` runs in int8 and that has none yet. 7-bit weights
+ * (--weight-bits 7) apply to the layers that read u8; the first conv reads s8, for which oneDNN
+ * itself halves the weights on CPUs without VNNI (its s8s8 compensation path): 7 bits there would
+ * leave 6.
+ */
 static void quantize_model(model_t *m, const precision_config *pc, dnnl_engine_t engine, dnnl_stream_t stream) {
     for (int i = 0; i < m->count; i++) {
         layer_t *L = &m->layers[i];
-        if (layer_compute(pc, L->kind) == C_INT8 && !L->wq) quantize_layer(L, engine, stream, pc->weight_max);
+        int weight_max = L->kind == LK_FIRST ? 127 : pc->weight_max;
+        if (layer_compute(pc, L->kind) == C_INT8 && !L->wq) quantize_layer(L, engine, stream, weight_max);
     }
 }
 
@@ -1911,7 +1922,8 @@ static void usage(FILE *out) {
           "         [--int8-classifier on|off] [--int8-fallback f32|bf16] [--weight-bits 8|7]\n"
           "         [--calibration images.bin | --calibration-random 8] [--save-quantized Q.safetensors]\n"
           "         [--compare [--compare-random 200] [--labels labels.bin] [--max-diff D] [--min-agreement F]]\n"
-          "         [--write-logits logits.bin] [--single-thread-below MACS]\n"
+          "         [--write-logits logits.bin] [--single-thread-below MACS] [--extra-stats] [--thread-stats]\n"
+          "         [--idle-team]\n"
           "\n"
           "Runs MobileNetV1 (reference PyTorch state_dict names; F32, F16 or BF16; or a quantized file written by\n"
           "--save-quantized) through oneDNN's C API with the Java library's policy and prints p50/p90/p99 latency\n"
@@ -1983,6 +1995,84 @@ static double now_seconds(void) {
     return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
 }
 
+static double thread_cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+/* Per-thread counters from /proc/self/task (Linux): context switches, CPU time, last CPU. */
+enum { MAX_TASKS = 64 };
+typedef struct {
+    int count;
+    long tid[MAX_TASKS];
+    long voluntary[MAX_TASKS], involuntary[MAX_TASKS];
+    double cpu_ms[MAX_TASKS];
+    int last_cpu[MAX_TASKS];
+} task_stats;
+
+static void read_task_stats(task_stats *ts) {
+    memset(ts, 0, sizeof *ts);
+    char path[96];
+    long clk = sysconf(_SC_CLK_TCK);
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir) return;
+    struct dirent *d;
+    while ((d = readdir(dir)) != NULL && ts->count < MAX_TASKS) {
+        if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
+        long tid = atol(d->d_name);
+        snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int k = ts->count++;
+        ts->tid[k] = tid;
+        char line[256];
+        while (fgets(line, sizeof line, f)) {
+            sscanf(line, "voluntary_ctxt_switches: %ld", &ts->voluntary[k]);
+            sscanf(line, "nonvoluntary_ctxt_switches: %ld", &ts->involuntary[k]);
+        }
+        fclose(f);
+        snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+        f = fopen(path, "r");
+        if (f) {
+            char buf[1024];
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            buf[n] = '\0';
+            fclose(f);
+            char *p = strrchr(buf, ')');
+            /* fields after ") ": 3 state ... 14 utime 15 stime ... 39 processor */
+            unsigned long ut = 0, st = 0;
+            int cpu = -1, field = 2;
+            for (char *tok = p ? strtok(p + 1, " ") : NULL; tok; tok = strtok(NULL, " ")) {
+                field++;
+                if (field == 14) ut = strtoul(tok, NULL, 10);
+                if (field == 15) st = strtoul(tok, NULL, 10);
+                if (field == 39) { cpu = atoi(tok); break; }
+            }
+            ts->cpu_ms[k] = (double) (ut + st) * 1000.0 / (double) clk;
+            ts->last_cpu[k] = cpu;
+        }
+    }
+    closedir(dir);
+}
+
+static void print_task_stats(const task_stats *before, const task_stats *after, int runs) {
+    for (int k = 0; k < after->count; k++) {
+        long v0 = 0, i0 = 0;
+        double c0 = 0;
+        for (int j = 0; j < before->count; j++) {
+            if (before->tid[j] == after->tid[k]) {
+                v0 = before->voluntary[j];
+                i0 = before->involuntary[j];
+                c0 = before->cpu_ms[j];
+            }
+        }
+        printf("thread %ld: per run %.2f voluntary (sleeps) and %.2f involuntary (preempted) context switches, "
+               "%.3f ms CPU; last on CPU %d\n", after->tid[k], (double) (after->voluntary[k] - v0) / runs,
+                (double) (after->involuntary[k] - i0) / runs, (after->cpu_ms[k] - c0) / runs, after->last_cpu[k]);
+    }
+}
+
 static int compare_double(const void *a, const void *b) {
     double x = *(const double *) a, y = *(const double *) b;
     return (x > y) - (x < y);
@@ -1994,6 +2084,34 @@ static double percentile(const double *sorted, int n, int p) {
     if (index < 0) index = 0;
     if (index > n - 1) index = n - 1;
     return sorted[index];
+}
+
+/*
+ * --idle-team: a second thread runs one OpenMP parallel region with `threads` threads and then
+ * stays alive, idle, for the rest of the process: like a Java thread that built (or warmed) a model
+ * and then handed it to another thread. Its team stays in libgomp's count of managed threads.
+ */
+static volatile int g_idle_team_ready = 0;
+
+static void idle_team_region(void *data) {
+    (void) data;
+}
+
+static void *idle_team_thread(void *arg) {
+    int threads = *(int *) arg;
+    GOMP_parallel(idle_team_region, NULL, (unsigned) threads, 0);
+    __atomic_store_n(&g_idle_team_ready, 1, __ATOMIC_RELEASE);
+    for (;;) pause();
+    return NULL;
+}
+
+static void start_idle_team(int threads) {
+    static int n;
+    n = threads;
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle_team_thread, &n) != 0) die("pthread_create failed");
+    pthread_detach(t);
+    while (!__atomic_load_n(&g_idle_team_ready, __ATOMIC_ACQUIRE)) sched_yield();
 }
 
 static int default_threads(void) {
@@ -2087,7 +2205,8 @@ int main(int argc, char **argv) {
     precision_config pc = {PREC_F32, BF16_TENSORS, 1, 1, 1, 1, PREC_F32, 127};
     const char *weights = NULL, *input_path = NULL, *expect_path = NULL, *json_path = NULL;
     const char *calibration_path = NULL, *save_path = NULL, *labels_path = NULL, *logits_path = NULL;
-    int threads = 0, warmup = 30, iterations = 300, verbose_impl = 0, compare = 0;
+    int threads = 0, warmup = 30, iterations = 300, verbose_impl = 0, compare = 0, cpu_time = 0, thread_stats = 0;
+    int idle_team = 0;
     long calibration_random = 8, compare_random = 200;
     double tolerance = 1e-4, max_diff_limit = -1, min_agreement = -1;
 
@@ -2100,6 +2219,9 @@ int main(int argc, char **argv) {
         if (strcmp(a, "--verbose-impl") == 0) { verbose_impl = 1; continue; }
         if (strcmp(a, "--relu6") == 0) { cfg.activation = ACT_RELU6; continue; }
         if (strcmp(a, "--compare") == 0) { compare = 1; continue; }
+        if (strcmp(a, "--extra-stats") == 0) { cpu_time = 1; continue; }
+        if (strcmp(a, "--thread-stats") == 0) { thread_stats = 1; continue; }
+        if (strcmp(a, "--idle-team") == 0) { idle_team = 1; continue; }
         if (i + 1 >= argc) {
             usage(stderr);
             die("%s needs a value (or is unknown)", a);
@@ -2166,6 +2288,7 @@ int main(int argc, char **argv) {
     if (threads == 0) threads = default_threads();
     omp_set_num_threads(threads);
     g_threads = threads;
+    if (idle_team) start_idle_team(threads);
 
     const dnnl_version_t *ver = dnnl_version();
     char version[64];
@@ -2295,14 +2418,33 @@ int main(int argc, char **argv) {
     } else {
         for (int i = 0; i < warmup; i++) run_network(net);
         double *times = xmalloc((size_t) iterations * sizeof(double));
+        double *cpu = xmalloc((size_t) iterations * sizeof(double));
         double total = 0;
+        task_stats *ts0 = thread_stats ? xmalloc(2 * sizeof(task_stats)) : NULL;
+        if (ts0) read_task_stats(ts0);
         for (int i = 0; i < iterations; i++) {
+            double c0 = cpu_time ? thread_cpu_seconds() : 0;
             double t0 = now_seconds();
             run_network(net);
             times[i] = now_seconds() - t0;
+            cpu[i] = cpu_time ? thread_cpu_seconds() - c0 : 0;
             total += times[i];
         }
+        if (ts0) {
+            read_task_stats(ts0 + 1);
+            print_task_stats(ts0, ts0 + 1, iterations);
+            free(ts0);
+        }
+        qsort(cpu, (size_t) iterations, sizeof(double), compare_double);
+        double cpu_p50 = percentile(cpu, iterations, 50) * 1e3;
         qsort(times, (size_t) iterations, sizeof(double), compare_double);
+        if (cpu_time) {
+            /* The calling thread's CPU time per run: with 1 thread a latency unaffected by other processes
+               taking the CPU away (not by their effect on caches); with more, it also counts spinning.
+               min and p10 of the latency: what runs untouched by other processes take on a shared machine. */
+            printf("calling thread CPU time per run: p50 %.3f ms; latency min %.3f ms, p10 %.3f ms\n", cpu_p50,
+                    times[0] * 1e3, percentile(times, iterations, 10) * 1e3);
+        }
         double p50 = percentile(times, iterations, 50) * 1e3, p90 = percentile(times, iterations, 90) * 1e3;
         double p99 = percentile(times, iterations, 99) * 1e3, mean = total / iterations * 1e3;
         double ips = (double) iterations * cfg.batch / total;
@@ -2322,6 +2464,10 @@ int main(int argc, char **argv) {
             json_write_string(f, ver->hash ? ver->hash : "");
             fputs(",\"isa\":", f);
             json_write_string(f, isa);
+            if (cpu_time) {
+                fprintf(f, ",\"thread_cpu_p50_ms\":%.6f,\"min_ms\":%.6f,\"p10_ms\":%.6f", cpu_p50, times[0] * 1e3,
+                        percentile(times, iterations, 10) * 1e3);
+            }
             if (pc.precision != PREC_F32) {
                 /* Only for reduced precision, so that f32 output stays as it was. */
                 fputs(",\"precision\":", f);
@@ -2347,6 +2493,7 @@ int main(int argc, char **argv) {
             if (fclose(f) != 0) die("cannot write %s", json_path);
         }
         free(times);
+        free(cpu);
     }
 
     destroy_network(net);

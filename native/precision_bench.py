@@ -77,6 +77,12 @@ def main():
     ap.add_argument("--min-idle", type=float, default=0.0,
                     help="before each round wait until the CPUs were this idle over 2 s (other load on shared machines)")
     ap.add_argument("--max-wait", type=float, default=300)
+    ap.add_argument("--competitor", help="a command run during every round (after the quiet check) and "
+                    "killed after it, e.g. a busy loop pinned to one CPU: 'taskset -c 1 sh -c \"while :; do :; done\"'")
+    ap.add_argument("--metric", choices=["p50", "p10", "min", "cpu"], default="p50",
+                    help="the figure compared: p50 latency, p10 or min latency (runs untouched by other "
+                         "processes on a shared machine), or cpu: the calling thread's CPU time per run "
+                         "(median; 1 thread only)")
     a = ap.parse_args()
 
     configs = []
@@ -90,7 +96,7 @@ def main():
     baseline = a.baseline or names[0]
     if baseline not in names:
         sys.exit(f"precision_bench: no configuration named {baseline}")
-    common = ["--weights", a.weights, "--alpha", a.alpha, "--resolution", a.resolution, "--classes", a.classes,
+    common = ["--extra-stats", "--weights", a.weights, "--alpha", a.alpha, "--resolution", a.resolution, "--classes", a.classes,
               "--batch", a.batch, "--threads", a.threads, "--iterations", a.iterations, "--warmup", a.warmup]
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,28 +106,40 @@ def main():
                 order = order[::-1]
             idle = wait_quiet(a.min_idle, a.max_wait) if a.min_idle > 0 else idle_fraction(0.5)
             got = {}
-            for name, args, env in order:
-                got[name] = run(a.bench, common, args, env, tmp)
-            rounds.append({n: {"p50": got[n]["p50_ms"], "p99": got[n]["p99_ms"], "mean": got[n]["mean_ms"]}
+            competitor = subprocess.Popen(a.competitor, shell=True, start_new_session=True) if a.competitor else None
+            try:
+                for name, args, env in order:
+                    got[name] = run(a.bench, common, args, env, tmp)
+            finally:
+                if competitor:
+                    os.killpg(competitor.pid, 15)
+                    competitor.wait()
+            key = {"cpu": "thread_cpu_p50_ms", "p50": "p50_ms", "p10": "p10_ms", "min": "min_ms"}[a.metric]
+            rounds.append({n: {"p50": got[n][key], "p99": got[n]["p99_ms"], "mean": got[n]["mean_ms"],
+                               "wall_p50": got[n]["p50_ms"], "cpu_p50": got[n]["thread_cpu_p50_ms"]}
                            for n in names})
             rounds[-1]["idle_before"] = idle
-            line = "  ".join(f"{n} {got[n]['p50_ms']:.3f}" for n in names)
+            line = "  ".join(f"{n} {got[n][key]:.3f}" for n in names)
             print(f"round {r + 1}/{a.rounds} (idle before {idle:.2f}): p50 ms  {line}", flush=True)
             if r == 0:
                 impls = {n: [(i["label"], i["impl"], i.get("types", "")) for i in got[n]["impls"]] for n in names}
     summary = []
+    what = {"cpu": "calling-thread CPU time p50", "p50": "p50", "p10": "p10 latency", "min": "min latency"}[a.metric]
     print(f"\n{a.alpha}-{a.resolution} batch {a.batch}, {a.threads} thread(s), {a.rounds} rounds x "
-          f"{a.iterations} runs; ratio = p50 / {baseline} p50 of the same round")
-    print(f"{'config':<22} {'median p50 ms':>14} {'median p99 ms':>14} {'ratio median':>13} {'ratio min-max':>16}")
+          f"{a.iterations} runs; figure = {what}; ratio = figure / {baseline}'s of the same round")
+    print(f"{'config':<22} {'median fig. ms':>14} {'median p99 ms':>14} {'ratio median':>13} {'ratio min-max':>16}"
+          f" {'cpu ratio (t1)':>15}")
     for n in names:
         p50 = [x[n]["p50"] for x in rounds]
         p99 = [x[n]["p99"] for x in rounds]
         ratios = [x[n]["p50"] / x[baseline]["p50"] for x in rounds]
+        cpu_ratios = [x[n]["cpu_p50"] / x[baseline]["cpu_p50"] for x in rounds]
         s = {"config": n, "median_p50_ms": statistics.median(p50), "median_p99_ms": statistics.median(p99),
-             "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+             "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+             "cpu_ratio_median": statistics.median(cpu_ratios)}
         summary.append(s)
         print(f"{n:<22} {s['median_p50_ms']:>14.3f} {s['median_p99_ms']:>14.3f} {s['ratio_median']:>13.3f} "
-              f"{s['ratio_min']:>7.3f}-{s['ratio_max']:<7.3f}")
+              f"{s['ratio_min']:>7.3f}-{s['ratio_max']:<7.3f} {s['cpu_ratio_median']:>15.3f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"args": vars(a), "rounds": rounds, "summary": summary, "impls": impls}, f, indent=1)

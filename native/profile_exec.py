@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--summary-only", action="store_true")
+    ap.add_argument("--stat", choices=["median", "p10", "min"], default="median",
+                    help="per primitive: median time, or p10 / min (executions untouched by other processes)")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     args = [x for x in a.args if x != "--"]
@@ -62,19 +64,21 @@ def main():
         f = lines[0]
         op, impl, mds, problem = f[5], f[6], f[8], f[-2]
         dts = ":".join(re.findall(r"(?:src|wei|dst):(\w+)", mds))
-        times = [float(x[-1]) for x in lines]
+        times = sorted(float(x[-1]) for x in lines)
         rows.append({"i": i, "op": op, "impl": impl, "dts": dts, "problem": problem,
-                     "kind": kind_of(op, problem, dts), "median": statistics.median(times)})
+                     "kind": kind_of(op, problem, dts),
+                     "median": {"median": statistics.median(times), "min": times[0],
+                                "p10": times[max(0, (len(times) + 9) // 10 - 1)]}[a.stat]})
     summary_line = [line for line in p.stdout.splitlines() if line.startswith("latency")]
     if not a.summary_only:
-        print(f"{'#':>3} {'kind':<11} {'impl':<32} {'types':<14} {'median ms':>10}  problem")
+        print(f"{'#':>3} {'kind':<11} {'impl':<32} {'types':<14} {a.stat + ' ms':>10}  problem")
         for r in rows:
             print(f"{r['i']:>3} {r['kind']:<11} {r['impl']:<32} {r['dts']:<14} {r['median']:>10.4f}  {r['problem']}")
     kinds = {}
     for r in rows:
         kinds[r["kind"]] = kinds.get(r["kind"], 0) + r["median"]
     total = sum(kinds.values())
-    print("sum of per-primitive medians by kind (ms): " + ", ".join(f"{k} {v:.3f}" for k, v in kinds.items())
+    print(f"sum of per-primitive {a.stat} times by kind (ms): " + ", ".join(f"{k} {v:.3f}" for k, v in kinds.items())
           + f"; total {total:.3f}")
     if summary_line:
         print(summary_line[0])
