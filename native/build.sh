@@ -38,6 +38,6 @@ fi
 ${CC:-gcc} -O2 -std=c11 -ffp-contract=off -Wall -Wextra -Wno-unused-parameter \
   -I"$build/include" \
   -o "$build/mobilenet_bench" "$here/mobilenet_bench.c" \
-  "$build/libdnnl.so.3" "$build/libgomp.so.1" -lm \
+  "$build/libdnnl.so.3" "$build/libgomp.so.1" -lm -lpthread \
   -Wl,-rpath,'$ORIGIN'
 echo "built $build/mobilenet_bench"
