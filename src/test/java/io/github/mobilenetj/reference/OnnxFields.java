@@ -32,6 +32,10 @@ public final class OnnxFields {
     public static final int TENSOR_NAME = 8;
     public static final int TENSOR_RAW_DATA = 9;
     public static final int DATA_TYPE_FLOAT = 1;
+    public static final int DATA_TYPE_UINT8 = 2;
+    public static final int DATA_TYPE_INT8 = 3;
+    public static final int DATA_TYPE_INT32 = 6;
+    public static final int DATA_TYPE_BFLOAT16 = 16;
     // ValueInfoProto / TypeProto / TypeProto.Tensor / TensorShapeProto / Dimension
     public static final int VALUE_INFO_NAME = 1;
     public static final int VALUE_INFO_TYPE = 2;

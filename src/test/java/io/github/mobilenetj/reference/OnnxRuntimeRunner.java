@@ -62,6 +62,35 @@ public final class OnnxRuntimeRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * The model as ONNX Runtime rewrites it for this CPU at {@code ALL_OPT} (the optimized model it writes with
+     * {@code SessionOptions.setOptimizedModelFilePath}): read it with {@link OnnxOps} to see what its graph
+     * transformers fused into which kernels.
+     */
+    public static byte[] optimized(byte[] model, int intraOpThreads) {
+        assumeNativesShipped();
+        java.nio.file.Path file = null;
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            file = java.nio.file.Files.createTempFile("ort-optimized-", ".onnx");
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            opts.setIntraOpNumThreads(intraOpThreads);
+            opts.setOptimizedModelFilePath(file.toString());
+            try (OrtSession session = OrtEnvironment.getEnvironment().createSession(model, opts)) {
+                return java.nio.file.Files.readAllBytes(file);
+            }
+        } catch (OrtException | java.io.IOException e) {
+            throw new IllegalStateException("ONNX Runtime could not optimize the model: " + e.getMessage(), e);
+        } finally {
+            if (file != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(file);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file left behind
+                }
+            }
+        }
+    }
+
     /** Skips the calling test where the ONNX Runtime jar has no natives for this platform. */
     static void assumeNativesShipped() {
         assumeNativesShipped(PLATFORM);
