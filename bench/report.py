@@ -5,11 +5,15 @@ Inputs (any may be missing; the tables then show a dash):
   jmh.json        runtime benchmarks (LayerOurs/LayerOrt, NetworkOurs/NetworkOrt, BatchOurs/BatchOrt)
   jmh-build.json  Build / BuildOrt (SingleShotTime)
   jmh-gc.json     runtime benchmarks with -prof gc (gc.alloc.rate.norm)
-  jmh-omp-passive.json  NetworkOurs at 2 threads with OMP_WAIT_POLICY=passive
+  jmh-omp-passive.json  NetworkOurs at 2 threads with OMP_WAIT_POLICY=passive (mobilenetj's default)
   jmh-torch.json  NetworkTorch (PyTorch 2.7.1 through DJL), run with GLIBC_TUNABLES keeping freed memory
   jmh-torch-default-malloc.json  NetworkTorch batch 1 with glibc's default malloc settings
   pytorch-python.json  pytorch_python.py (Debian's Python PyTorch 1.13)
   interleaved.json  interleaved.py: ours (CLI latency) and the native C baseline alternating, same weights
+  precision.json, precision-repeat.json  precision.py: ours fp32/bf16/int8, ORT fp32/int8, native f32/bf16/int8
+                  interleaved round by round (the precision table; the repeat shows the run-to-run spread)
+  jmh-precision.json, jmh-precision-ort.json  NetworkOurs/BatchOurs at bf16/int8 and NetworkOrt/BatchOrt at int8
+                  under JMH, α 1.0, 224 (full mode)
   machine.json    MachineInfo: CPU, JDK, oneDNN/ORT versions and ISA, kernels, cross-check, exact allocation
   native-a{alpha}-r{res}-b{batch}-t{threads}.json   native C baseline (native/build/mobilenet_bench --json)
   commands.txt    the commands run.sh ran
@@ -46,6 +50,7 @@ LAYER_MACS = {
     "BLOCK_1024x7": 1024 * 9 * 7 * 7 + 1024 * 1024 * 7 * 7,
     "FC_1024to1000": 1024 * 1000,
 }
+PRECISION_CLASSES = ("NetworkOurs", "NetworkOrt", "BatchOurs", "BatchOrt")
 UNIT_TO_MS = {"ns/op": 1e-6, "us/op": 1e-3, "µs/op": 1e-3, "ms/op": 1.0, "s/op": 1e3}
 DASH = "—"
 
@@ -97,6 +102,8 @@ class Jmh:
             params = dict(e.get("params") or {})
             if "alpha" in params:
                 params["alpha"] = norm_alpha(params["alpha"])
+            if cls in PRECISION_CLASSES:
+                params.setdefault("precision", "fp32")  # results from before the precision parameter
             err = pm.get("scoreError")
             self.entries.append({
                 "cls": cls, "method": method, "mode": e.get("mode"), "params": params,
@@ -290,8 +297,8 @@ def network_section(jmh, native):
         rows = []
         for a in ALPHAS:
             for r in RESOLUTIONS:
-                o = jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=t)
-                x = jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=t)
+                o = jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=t, precision="fp32")
+                x = jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=t, precision="fp32")
                 n = native.get((a, r, 1, t), (None,) * 4)
                 if o[0] is None and x[0] is None and n[0] is None:
                     continue
@@ -309,9 +316,9 @@ def network_section(jmh, native):
 def ours_and_ort_full_size(jmh, batch, threads):
     """Latencies of ours and ORT for α 1.0, 224 at a batch size: batch 1 from the Network*, others from Batch*."""
     if batch == 1:
-        return (jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=threads),
-                jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=threads))
-    return jmh.latency("BatchOurs", batch=batch, threads=threads), jmh.latency("BatchOrt", batch=batch, threads=threads)
+        return (jmh.latency("NetworkOurs", alpha="1.0", resolution=224, threads=threads, precision="fp32"),
+                jmh.latency("NetworkOrt", alpha="1.0", resolution=224, threads=threads, precision="fp32"))
+    return jmh.latency("BatchOurs", batch=batch, threads=threads, precision="fp32"), jmh.latency("BatchOrt", batch=batch, threads=threads, precision="fp32")
 
 
 def batch_section(jmh, native):
@@ -391,11 +398,11 @@ def passive_section(jmh):
     rows = []
     for a in ALPHAS:
         for r in RESOLUTIONS:
-            p = jmh.latency("NetworkOurs", file="jmh-omp-passive.json", alpha=a, resolution=r, threads=2)
+            p = jmh.latency("NetworkOurs", file="jmh-omp-passive.json", alpha=a, resolution=r, threads=2, precision="fp32")
             if p[0] is None:
                 continue
-            d = jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=2)
-            x = jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=2)
+            d = jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=2, precision="fp32")
+            x = jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=2, precision="fp32")
             rows.append([a, r, f_ms(d[0]), f_ms(p[0]), f_ms(x[0]), ratio(p[0], x[0]), pcts(*d[1:]), pcts(*p[1:])])
     if not rows:
         return []
@@ -403,8 +410,10 @@ def passive_section(jmh):
             "oneDNN runs on libgomp. Its default wait policy spins after each parallel region, and its static "
             "partitioning waits at every barrier for the slowest thread: when other processes compete for the "
             "cores, a descheduled thread stalls every one of the ~29 primitives. `OMP_WAIT_POLICY=passive` "
-            "(environment of the JMH run; forks inherit it) makes idle threads sleep instead. ORT's own thread pool "
-            "is not affected by this variable.", "",
+            "(environment of the JMH run; forks inherit it) makes idle threads sleep instead; mobilenetj sets it "
+            "by default before libgomp loads (README, \"Threads\"), so *passive* is what a user gets and *default* "
+            "(every other table; `run.sh` exports libgomp's own `GOMP_SPINCOUNT=300000`) is what the C baseline "
+            "and PyTorch get. ORT's own thread pool is not affected by these variables.", "",
             table(["α", "res", "default ms", "passive ms", "ORT ms", "passive/ORT", "default p50/p90/p99",
                    "passive p50/p90/p99"], rows), ""]
 
@@ -517,7 +526,160 @@ def kernels_section(machine):
     return out
 
 
-def plot(jmh, native, path):
+PREC_CONFIGS = [("ours-fp32", "ours fp32"), ("ours-bf16", "ours bf16"), ("ours-int8", "ours int8"),
+                ("ort-fp32", "ORT fp32"), ("ort-int8", "ORT int8"), ("c-fp32", "C f32"), ("c-bf16", "C bf16"),
+                ("c-int8", "C int8")]
+PREC_TARGETS = [("ours bf16 / ORT fp32", "bf16 / ORT fp32"), ("ours int8 / ORT fp32", "int8 / ORT fp32"),
+                ("ours int8 / ORT int8", "int8 / ORT int8"), ("ours fp32 / C fp32", "ours/C f32"),
+                ("ours bf16 / C bf16", "ours/C bf16"), ("ours int8 / C int8", "ours/C int8")]
+HEADLINE = ("1.0", 224, 1, 2)
+
+
+def cell_key(c):
+    return (norm_alpha(c["alpha"]), int(c["resolution"]), int(c["batch"]), int(c["threads"]))
+
+
+def cell_name(c):
+    a, r, b, t = cell_key(c)
+    return f"{a}-{r} b{b} t{t}"
+
+
+def f_ratio(x, with_range=True):
+    if not x:
+        return DASH
+    mark = "" if x.get("target") is None else (" ✓" if x["median"] <= x["target"] else " ✗")
+    text = f"{x['median']:.2f}{mark}"
+    if with_range and len(x.get("per_round", [])) > 1:
+        text += f" ({x['min']:.2f}–{x['max']:.2f})"
+    return text
+
+
+def precision_section(run, repeat, machine, jmh):
+    if not run or not run.get("cells"):
+        return []
+    out = ["## Reduced precision: bf16 and int8 against ONNX Runtime and oneDNN from C", "",
+           "From `precision.py` (one run; every figure in these tables comes from it): each configuration runs in a "
+           "process of its own, timing its runs after its own warm-up, and every configuration runs once per round, "
+           "the order rotated round by round. A figure is the median over the rounds of the configuration's p50 "
+           "(ms); a ratio is the median of the per-round ratios of two configurations measured in the same round "
+           "(min–max in brackets), so that the machine's drift between rounds cancels. Same network and weights "
+           "everywhere (`WriteWeights`, seed 42), same input (`sin(i × 0.001)`); int8 is one quantized file per "
+           "α × resolution (`WriteQuantized`: min/max over 64 seeded N(0, 1) inputs, every layer in 8 bits) that "
+           "mobilenetj loads, ONNX Runtime runs as a QDQ graph (fused into QLinearConv / QGemm, see below) and the "
+           "native C baseline reads (`--precision int8`). bf16: mobilenetj's `Precision.BF16` and the C baseline's "
+           "`--precision bf16` (bf16 tensors). ✓/✗: the issue's targets (bf16 ≤ 0.55 × ORT fp32; int8 ≤ 0.38 × ORT "
+           "fp32 and ≤ 1.0 × ORT int8; ours/C ≤ 1.03).", ""]
+    load = [x["loadavg"][0] for c in run["cells"] for x in c["rounds"] if x.get("loadavg")]
+    facts = [f"CPU: {run.get('cpu') or DASH}", f"{run.get('rounds')} rounds per cell, ~{run.get('target_seconds')} s "
+             f"timed per measurement", f"{run.get('seconds', 0) / 60:.0f} min"]
+    if load:
+        facts.append(f"1-minute load average during the run {min(load):.1f}–{max(load):.1f} (median "
+                     f"{statistics.median(load):.1f}) on {os.cpu_count()} logical CPUs: other jobs shared the machine")
+    out += ["Run: " + "; ".join(facts) + ".", ""]
+    unavailable = dict(run.get("unavailable") or {})
+    for c in run["cells"]:
+        unavailable.update(c.get("unavailable") or {})
+    if machine and machine.get("ortBf16") and machine.get("ortBf16") != "session created":
+        unavailable.setdefault("ort-bf16", "ONNX Runtime's CPU execution provider refuses the bf16 graph (opset 22): "
+                               + machine["ortBf16"])
+    if unavailable:
+        out += ["Not measured: " + "; ".join(f"**{k}**: {v}" for k, v in sorted(unavailable.items())) + ".", ""]
+    headline = next((c for c in run["cells"] if cell_key(c) == HEADLINE), None)
+    rep = {cell_key(c): c for c in (repeat or {}).get("cells", [])}
+    if headline:
+        lines = []
+        for name, short in PREC_TARGETS:
+            x = headline["ratios"].get(name)
+            y = rep.get(HEADLINE, {}).get("ratios", {}).get(name)
+            if not x:
+                continue
+            text = f"- {name} (target ≤ {x['target']}): **{x['median']:.3f}** " + \
+                   ("met" if x["median"] <= x["target"] else "**missed**") + f", per round {x['min']:.2f}–{x['max']:.2f}"
+            if y:
+                text += f"; repeat run {y['median']:.3f} ({y['min']:.2f}–{y['max']:.2f})"
+            lines.append(text)
+        if lines:
+            out += ["At α 1.0, 224, batch 1, 2 threads (the issue's targets):", ""] + lines + [""]
+    rows = []
+    for c in run["cells"]:
+        m = c.get("median_p50_ms", {})
+        rows.append([cell_name(c)] + [f_ms(m.get(k)) for k, _ in PREC_CONFIGS])
+    out += ["### Latency (median p50 over the rounds, ms)", "",
+            table(["α-res batch threads"] + [t for _, t in PREC_CONFIGS], rows), ""]
+    rows = [[cell_name(c)] + [f_ratio(c["ratios"].get(name)) for name, _ in PREC_TARGETS] for c in run["cells"]]
+    out += ["### Ratios, per-round paired (median, min–max)", "",
+            table(["α-res batch threads"] + [t for _, t in PREC_TARGETS], rows), ""]
+    if repeat and repeat.get("cells"):
+        rows = [[cell_name(c)] + [f_ratio(c["ratios"].get(name), with_range=False) for name, _ in PREC_TARGETS]
+                for c in repeat["cells"]]
+        load2 = [x["loadavg"][0] for c in repeat["cells"] for x in c["rounds"] if x.get("loadavg")]
+        out += ["### The same comparison run again (medians only)", "",
+                f"A second full run right after the first ({repeat.get('seconds', 0) / 60:.0f} min"
+                + (f", load average {min(load2):.1f}–{max(load2):.1f}" if load2 else "") + "): how far a figure moves "
+                "from one run to the next on this shared machine.", "",
+                table(["α-res batch threads"] + [t for _, t in PREC_TARGETS], rows), ""]
+    out += jmh_precision_table(jmh)
+    if machine:
+        ops = machine.get("ortInt8Optimized")
+        if ops:
+            out += ["ONNX Runtime's int8 graph after its optimizer (α 1.0, 224; `setOptimizedModelFilePath`): "
+                    + ", ".join(f"{n} × `{k}`" for k, n in ops.items()) + ": every convolution fused into "
+                    "`QLinearConv` (NHWC), the pooling into `QLinearGlobalAveragePool`, the classifier into `QGemm`; "
+                    "only the input's QuantizeLinear remains.", ""]
+        cc = machine.get("crossCheckOursVsOrtInt8")
+        if cc:
+            out += ["Same quantized network through both engines (N(0, 1) input): "
+                    + "; ".join(f"{k}: max |ours − ORT| {v.get('maxAbsDiff', 0):.3g} (max |logit| "
+                                f"{v.get('maxAbsValue', 0):.2f}; bound one u8 step of every pooled feature × ‖w‖₁ = "
+                                f"{v.get('bound', 0):.3g}, {'ok' if v.get('ok') else 'EXCEEDED'})" for k, v in cc.items())
+                    + ". The engines differ by design only in the bias: ORT adds it as int32 on the accumulator grid, "
+                    "mobilenetj in float; with biases on the grid their u8 codes agree layer by layer "
+                    "(`QuantizedOrtCrossCheckTest`).", ""]
+        prims = machine.get("primitives", {})
+        for p in ("bf16", "int8"):
+            net = prims.get(f"network alpha 1.0 224 batch 1 {p}")
+            if net:
+                counts = {}
+                for x in net:
+                    impl = x.split(": ", 2)[-1]
+                    counts[impl] = counts.get(impl, 0) + 1
+                out += [f"Primitives of the α 1.0, 224 network at {p}: "
+                        + ", ".join(f"{n} × `{k}`" for k, n in counts.items()) + ".", ""]
+    return out
+
+
+def jmh_precision_table(jmh):
+    def lat(cls, precision, **params):
+        for f in ("jmh.json", "jmh-precision.json", "jmh-precision-ort.json"):
+            v = jmh.latency(cls, file=f, precision=precision, **params)
+            if v[0] is not None:
+                return v
+        return (None,) * 4
+    rows = []
+    for b in (1, 8, 32):
+        for t in (1, 2):
+            if b == 1:
+                get = lambda cls, p: lat("Network" + cls, p, alpha="1.0", resolution=224, threads=t)
+            else:
+                get = lambda cls, p: lat("Batch" + cls, p, batch=b, threads=t)
+            v = {(e, p): get(e, p)[0] for e in ("Ours", "Ort") for p in ("fp32", "bf16", "int8") if (e, p) != ("Ort", "bf16")}
+            if v[("Ours", "bf16")] is None and v[("Ours", "int8")] is None:
+                continue
+            rows.append([b, t] + [f_ms(v[k]) for k in (("Ours", "fp32"), ("Ours", "bf16"), ("Ours", "int8"),
+                                                       ("Ort", "fp32"), ("Ort", "int8"))]
+                        + [ratio(v[("Ours", "bf16")], v[("Ort", "fp32")]), ratio(v[("Ours", "int8")], v[("Ort", "fp32")]),
+                           ratio(v[("Ours", "int8")], v[("Ort", "int8")])])
+    if not rows:
+        return []
+    return ["### The same under JMH (α 1.0, 224; mean ms)", "",
+            "`NetworkOurs`/`BatchOurs` with `precision` fp32/bf16/int8 and `NetworkOrt`/`BatchOrt` with fp32/int8 "
+            "(the QDQ graph): JMH forks run minutes apart, so these ratios carry the machine's drift that the "
+            "interleaved ones above do not.", "",
+            table(["batch", "threads", "ours fp32", "ours bf16", "ours int8", "ORT fp32", "ORT int8",
+                   "bf16 / ORT fp32", "int8 / ORT fp32", "int8 / ORT int8"], rows), ""]
+
+
+def plot(jmh, native, path, precision=None):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -525,14 +687,21 @@ def plot(jmh, native, path):
     except ImportError:
         print("report.py: matplotlib missing (apt-get install python3-matplotlib); no plot", file=sys.stderr)
         return False
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=False)
+    cells = (precision or {}).get("cells") or []
+    if cells:
+        fig = plt.figure(figsize=(12, 9.6))
+        grid = fig.add_gridspec(2, 2)
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])]
+        plot_precision(fig.add_subplot(grid[1, :]), cells)
+    else:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=False)
     colors = {"1.0": "tab:blue", "0.75": "tab:orange", "0.5": "tab:green", "0.25": "tab:red"}
-    plotted = False
+    plotted = bool(cells)
     for ax, t in zip(axes, (1, 2)):
         for a in ALPHAS:
             for label, style, get in (
-                    ("ours", "-o", lambda r: jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=t)[0]),
-                    ("ORT", "--s", lambda r: jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=t)[0]),
+                    ("ours", "-o", lambda r: jmh.latency("NetworkOurs", alpha=a, resolution=r, threads=t, precision="fp32")[0]),
+                    ("ORT", "--s", lambda r: jmh.latency("NetworkOrt", alpha=a, resolution=r, threads=t, precision="fp32")[0]),
                     ("native", ":^", lambda r: native.get((a, r, 1, t), (None,))[0])):
                 pts = [(r, get(r)) for r in RESOLUTIONS]
                 pts = [(r, v) for r, v in pts if v is not None]
@@ -548,12 +717,40 @@ def plot(jmh, native, path):
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, ncol=3)
-    fig.suptitle("latency by α and resolution: mobilenetj (solid), ONNX Runtime (dashed), native C (dotted)")
+    fig.suptitle("latency by α and resolution: mobilenetj (solid), ONNX Runtime (dashed), native C (dotted)"
+                 + ("; below: reduced precision" if cells else ""))
     fig.tight_layout()
     if plotted:
         fig.savefig(path, dpi=110)
     plt.close(fig)
     return plotted
+
+
+def plot_precision(ax, cells):
+    """Per cell, each configuration's p50 relative to ONNX Runtime fp32 of the same round (median), as bars."""
+    series = [("ours-fp32", "ours fp32", "tab:blue"), ("ours-bf16", "ours bf16", "tab:cyan"),
+              ("ours-int8", "ours int8", "tab:green"), ("ort-int8", "ORT int8", "tab:orange"),
+              ("c-bf16", "C bf16", "tab:gray"), ("c-int8", "C int8", "black")]
+    width = 0.8 / len(series)
+    for i, (config, label, color) in enumerate(series):
+        xs, ys = [], []
+        for j, c in enumerate(cells):
+            values = [x["p50"][config] / x["p50"]["ort-fp32"] for x in c["rounds"]
+                      if x["p50"].get(config) and x["p50"].get("ort-fp32")]
+            if values:
+                xs.append(j - 0.4 + (i + 0.5) * width)
+                ys.append(statistics.median(values))
+        if xs:
+            ax.bar(xs, ys, width, label=label, color=color)
+    for y, text in ((0.55, "bf16 target 0.55"), (0.38, "int8 target 0.38"), (1.0, "ORT fp32")):
+        ax.axhline(y, color="red" if y < 1 else "gray", linestyle=":", linewidth=1)
+        ax.text(len(cells) - 0.5, y, text, fontsize=7, va="bottom", ha="right")
+    ax.set_xticks(range(len(cells)))
+    ax.set_xticklabels([cell_name(c).replace(" ", "\n") for c in cells], fontsize=6)
+    ax.set_ylabel("p50 / ORT fp32 p50 (same round, median)")
+    ax.set_title("reduced precision, interleaved (precision.py): latency relative to ONNX Runtime fp32")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, ncol=6)
 
 
 def main():
@@ -566,7 +763,7 @@ def main():
 
     jmh = Jmh()
     for name in ("jmh.json", "jmh-build.json", "jmh-gc.json", "jmh-omp-passive.json", "jmh-torch.json",
-                 "jmh-torch-default-malloc.json"):
+                 "jmh-torch-default-malloc.json", "jmh-precision.json", "jmh-precision-ort.json"):
         p = os.path.join(args.results, name)
         if os.path.exists(p):
             jmh.add_file(p)
@@ -577,8 +774,12 @@ def main():
     python = load_json(python_path) if os.path.exists(python_path) else None
     inter_path = os.path.join(args.results, "interleaved.json")
     interleaved = load_json(inter_path) if os.path.exists(inter_path) else None
+    precision_runs = {}
+    for name in ("precision.json", "precision-repeat.json"):
+        path = os.path.join(args.results, name)
+        precision_runs[name] = load_json(path) if os.path.exists(path) else None
     png = os.path.join(args.results, "latency.png")
-    plotted = plot(jmh, native, png)
+    plotted = plot(jmh, native, png, precision_runs["precision.json"])
 
     mode = args.mode
     if mode is None:
@@ -604,6 +805,7 @@ def main():
     if plotted:
         md += ["![latency by α and resolution](results/latency.png)", ""]
     md += interleaved_section(interleaved)
+    md += precision_section(precision_runs["precision.json"], precision_runs["precision-repeat.json"], machine, jmh)
     md += passive_section(jmh)
     md += batch_section(jmh, native)
     md += torch_section(jmh, python)

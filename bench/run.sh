@@ -6,7 +6,7 @@
 #   bench/run.sh quick   # CI smoke run: every benchmark once, tiny counts, reduced parameters (a few minutes)
 #   bench/run.sh full    # proper settings (about 2 h on 2 cores); run on an otherwise idle machine
 #
-# Environment overrides: BENCH_MODES (e.g. "sample": JMH modes of the full runtime runs), JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64 if present), MOBILENETJ_BUILD_DIR
+# Environment overrides: PRECISION_ROUNDS (rounds of the full precision comparison, default 5), BENCH_MODES (e.g. "sample": JMH modes of the full runtime runs), JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64 if present), MOBILENETJ_BUILD_DIR
 # (library build dir, default /tmp/build-bench-lib), PYTHON (default /usr/bin/python3), SKIP_BUILD=1 (reuse
 # target/benchmarks.jar), JMH_EXTRA (extra JMH arguments for every run, e.g. "-jvmArgsAppend -Dbench.ort.spinning=0"),
 # FORKS / WARMUP_ITERATIONS / WARMUP_TIME / ITERATIONS / ITERATION_TIME (full runtime benchmarks).
@@ -61,12 +61,25 @@ if ! "$JAVA_HOME/bin/jar" tf "$JAR" | grep -q 'org/bytedeco/dnnl/.*/lib\(dnnl\.s
   exit 1
 fi
 
+# libgomp's own default wait policy (spin about 300,000 times, then sleep) for every engine that uses libgomp: ours,
+# the native C baseline and PyTorch then compare like for like. mobilenetj alone would otherwise set
+# OMP_WAIT_POLICY=passive (its default for JVMs, README "Threads") and leaves it alone when GOMP_SPINCOUNT is set;
+# 300000 is libgomp's value when neither variable is set. The passive runs below measure the library's default.
+export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-300000}"
+
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/*.json "$RESULTS"/latency.png "$RESULTS"/commands.txt "$RESULTS"/*.log
 echo "# bench/run.sh $MODE, $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$RESULTS/commands.txt"
 
 log "machine, libraries, kernels, ours-vs-ORT cross-check, allocation per run"
 run "$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.MachineInfo" "$RESULTS/machine.json"
+# The precisions mobilenetj runs here (bf16 needs AVX512-BF16, AMX or FEAT_BF16). Without bf16, every JMH run that
+# has a precision parameter gets -p precision=fp32,int8 (NetworkOurs would fail at bf16; NetworkOrt has no bf16).
+PRECISIONS=$("$JAVA" "$NATIVE_ACCESS" -cp "$JAR" "$PKG.Precisions")
+echo "precisions here: $PRECISIONS"
+PREC=()
+[[ ",$PRECISIONS," == *,bf16,* ]] || PREC=(-p precision="${PRECISIONS//bf16,/}")
+OURS_REDUCED="${PRECISIONS//fp32,/}"   # bf16,int8 or int8
 
 RUNTIME="$PKG\.(LayerOurs|LayerOrt|NetworkOurs|NetworkOrt|BatchOurs|BatchOrt)\."
 BUILD="$PKG\.(Build|BuildOrt)\."
@@ -120,36 +133,65 @@ interleaved() {
     | tee "$RESULTS/interleaved.log"
 }
 
+# The precision comparison (precision.py): ours fp32/bf16/int8, ORT fp32/int8 on the QDQ graph of the same quantized
+# network, the native C baseline at f32/bf16/int8 (if built with --precision), each in its own process, interleaved
+# round by round; per-round paired ratios against the issue's targets.
+precision() {
+  local out="$1"; shift
+  local native=()
+  [[ -x "$NATIVE" ]] && native=(--native "$NATIVE")
+  log "precision comparison, interleaved -> $(basename "$out")"
+  run "$PYTHON" "$BENCH/precision.py" --java "$JAVA" --jar "$JAR" "${native[@]}" --workdir "$WEIGHTS_DIR/precision" \
+    "$@" --out "$out" | tee "${out%.json}.log"
+}
+FULL_CELLS=(1.0:224:1:1 1.0:224:1:2 1.0:224:8:1 1.0:224:8:2 1.0:224:32:1 1.0:224:32:2)
+for a in 1.0 0.75 0.5 0.25; do
+  for r in 224 192 160 128; do
+    [[ "$a:$r" == 1.0:224 ]] || FULL_CELLS+=("$a:$r:1:2")
+  done
+done
+
 if [[ "$MODE" == quick ]]; then
   # Every benchmark method once: 1 fork, no warmup, one 200 ms iteration, SampleTime only (it gives the mean
   # and the percentiles), a reduced parameter set. Numbers from this mode are not meaningful.
   log "JMH runtime benchmarks (quick)"
   run "$JAVA" -jar "$JAR" "$RUNTIME" -f 1 -wi 0 -i 1 -r 200ms -bm sample \
-    -p threads=1,2 -p alpha=1.0,0.25 -p resolution=224 -p batch=8 -p layout=NCHW \
+    -p threads=1,2 -p alpha=1.0,0.25 -p resolution=224 -p batch=8 -p layout=NCHW "${PREC[@]}" \
     -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
   log "JMH PyTorch through DJL (quick)"
   run env GLIBC_TUNABLES="$TORCH_GLIBC" "$JAVA" -jar "$JAR" "$TORCH" -f 1 -wi 0 -i 1 -r 200ms -bm sample \
     -rf json -rff "$RESULTS/jmh-torch.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-torch.log"
   python_pytorch --iterations 5 --warmup 1 --min-runs 2
   interleaved --rounds 2 --iterations 10 --warmup 5
+  precision "$RESULTS/precision.json" --cells 1.0:224:1:1 1.0:224:1:2 0.25:128:1:2 --rounds 1 --target-seconds 0.2 \
+    --min-iterations 10 --label "quick"
   log "JMH build benchmarks (quick)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 1 -wi 0 -i 1 -p threads=1 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
   log "JMH OpenMP passive wait policy, 2 threads (quick)"
-  run env OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f 1 -wi 0 -i 1 -r 200ms -bm sample \
-    -p threads=2 -p alpha=1.0 -p resolution=224 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" \
+  run env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f 1 -wi 0 -i 1 -r 200ms -bm sample \
+    -p threads=2 -p alpha=1.0 -p resolution=224 -p precision=fp32 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" \
     | tee "$RESULTS/jmh-omp-passive.log"
   log "JMH allocation per inference, -prof gc (quick)"
   run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|LayerOurs)\." -prof gc -bm avgt -f 1 -wi 1 -w 1s -i 1 -r 1s \
-    -p threads=1 -p alpha=0.25 -p resolution=128 -p layer=FC_1024to1000 -p layout=NCHW \
+    -p threads=1 -p alpha=0.25 -p resolution=128 -p layer=FC_1024to1000 -p layout=NCHW "${PREC[@]}" \
     -rf json -rff "$RESULTS/jmh-gc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-gc.log"
 else
   F="${FORKS:-1}"; WI="${WARMUP_ITERATIONS:-5}"; W="${WARMUP_TIME:-2s}"; I="${ITERATIONS:-10}"; R="${ITERATION_TIME:-2s}"
   # BENCH_MODES=sample measures SampleTime only (it gives the mean and the percentiles) in half the time.
   MODES=(); [[ -n "${BENCH_MODES:-}" ]] && MODES=(-bm "$BENCH_MODES")
   log "JMH runtime benchmarks (full: $F fork(s), $WI x $W warmup, $I x $R measurement, modes ${BENCH_MODES:-AverageTime + SampleTime})"
-  run "$JAVA" -jar "$JAR" "$RUNTIME" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" \
+  run "$JAVA" -jar "$JAR" "$RUNTIME" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" -p precision=fp32 \
     -rf json -rff "$RESULTS/jmh.json" "${EXTRA[@]}" | tee "$RESULTS/jmh.log"
+  # Reduced precision under JMH at α 1.0, 224 (batch 1, 8, 32; 1 and 2 threads); the 16 α × resolution cells
+  # are in the interleaved precision comparison below.
+  log "JMH reduced precision, α 1.0, 224 (full)"
+  run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|BatchOurs)\." -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" \
+    -p alpha=1.0 -p resolution=224 -p precision="$OURS_REDUCED" \
+    -rf json -rff "$RESULTS/jmh-precision.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-precision.log"
+  run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOrt|BatchOrt)\." -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" "${MODES[@]}" \
+    -p alpha=1.0 -p resolution=224 -p precision=int8 \
+    -rf json -rff "$RESULTS/jmh-precision-ort.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-precision-ort.log"
   log "JMH PyTorch through DJL (full, GLIBC_TUNABLES=$TORCH_GLIBC)"
   run env GLIBC_TUNABLES="$TORCH_GLIBC" "$JAVA" -jar "$JAR" "$TORCH" -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
     "${MODES[@]}" -rf json -rff "$RESULTS/jmh-torch.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-torch.log"
@@ -161,16 +203,21 @@ else
   run "$JAVA" -jar "$JAR" "$BUILD" -f 3 -wi 0 -i 10 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"
   # libgomp's default wait policy spins between parallel regions; on a busy machine that collapses 2-thread
-  # latency. The same batch-1 networks at 2 threads with OMP_WAIT_POLICY=passive (forks inherit the env).
+  # latency. The same batch-1 networks at 2 threads with OMP_WAIT_POLICY=passive, mobilenetj's default (forks
+  # inherit the env).
   log "JMH OpenMP passive wait policy, 2 threads (full)"
-  run env OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
-    "${MODES[@]}" -p threads=2 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-omp-passive.log"
+  run env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=passive "$JAVA" -jar "$JAR" "$PKG\.NetworkOurs\." -f "$F" -wi "$WI" -w "$W" -i "$I" -r "$R" \
+    "${MODES[@]}" -p threads=2 -p precision=fp32 -rf json -rff "$RESULTS/jmh-omp-passive.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-omp-passive.log"
   log "JMH allocation per inference, -prof gc (full)"
   run "$JAVA" -jar "$JAR" "$PKG\.(NetworkOurs|NetworkOrt|BatchOurs|BatchOrt|LayerOurs|LayerOrt)\." -prof gc -bm avgt \
-    -f 1 -wi 5 -w 1s -i 5 -r 1s -p threads=1 -p alpha=1.0 -p resolution=224 -p layout=NCHW \
+    -f 1 -wi 5 -w 1s -i 5 -r 1s -p threads=1 -p alpha=1.0 -p resolution=224 -p layout=NCHW "${PREC[@]}" \
     -rf json -rff "$RESULTS/jmh-gc.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-gc.log"
 
   interleaved --rounds 10 --iterations 200 --warmup 100
+  # The precision comparison, then the same again: the second run shows how far a figure moves between runs.
+  PREC_ROUNDS="${PRECISION_ROUNDS:-5}"
+  precision "$RESULTS/precision.json" --cells "${FULL_CELLS[@]}" --rounds "$PREC_ROUNDS" --label "run 1"
+  precision "$RESULTS/precision-repeat.json" --cells "${FULL_CELLS[@]}" --rounds "$PREC_ROUNDS" --label "run 2 (repeat)"
   if [[ -x "$NATIVE" ]]; then
     log "native C baseline ($NATIVE)"
     for alpha in 1.0 0.75 0.5 0.25; do

@@ -1,7 +1,6 @@
 package io.github.mobilenetj.bench;
 
 import ai.onnxruntime.OrtException;
-import io.github.mobilenetj.model.ModelConfig;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,12 +34,15 @@ public class BatchOrt {
     @Param({"1", "2"})
     public int threads;
 
+    /** fp32 or int8 (the QDQ graph of BatchOurs' quantized network). */
+    @Param({"fp32", "int8"})
+    public String precision;
+
     private OrtNet net;
 
     @Setup(Level.Trial)
     public void setUp() throws OrtException {
-        ModelConfig config = Support.config(BatchOurs.ALPHA, BatchOurs.RESOLUTION, batch);
-        net = new OrtNet(Support.onnx(config, Support.weights(config)),
+        net = new OrtNet(Support.onnx(BatchOurs.ALPHA, BatchOurs.RESOLUTION, precision),
                 new long[] {batch, 3, BatchOurs.RESOLUTION, BatchOurs.RESOLUTION}, new long[] {batch, Support.CLASSES}, threads);
     }
 

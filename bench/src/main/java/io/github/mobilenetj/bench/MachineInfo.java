@@ -94,6 +94,7 @@ public final class MachineInfo {
                 }
             }
         }
+        precisions(info, primitives);
         info.put("primitives", primitives);
         info.put("crossCheckOursVsOrt", crossCheck);
         info.put("crossCheckOursVsPyTorchDjl", crossCheckTorch);
@@ -107,16 +108,106 @@ public final class MachineInfo {
     }
 
     /**
+     * Reduced precision: which precisions mobilenetj runs here, the kernels of the 1.0-224 network at bf16 and int8,
+     * whether ONNX Runtime can run a bf16 graph (its CPU execution provider has no bf16 Conv: the session is refused),
+     * what ORT's graph optimizer makes of the int8 QDQ graph (its fused integer kernels), and ours-vs-ORT on the same
+     * quantized network.
+     */
+    private static void precisions(Map<String, Object> info, Map<String, Object> primitives) throws Exception {
+        Map<String, Object> available = new LinkedHashMap<>();
+        for (String p : List.of("fp32", "bf16", "int8")) {
+            String problem = Precisions.problem(Support.precision(p));
+            available.put(p, problem == null ? "yes" : problem);
+        }
+        info.put("oursPrecisions", available);
+        for (String p : List.of("bf16", "int8")) {
+            if (!"yes".equals(available.get(p))) {
+                continue;
+            }
+            try (OursNet ours = new OursNet(1.0, 224, 1, 1, p)) {
+                primitives.put("network alpha 1.0 224 batch 1 " + p, describeKernels(ours.model.kernels()));
+            }
+        }
+        ModelConfig small = Support.config(0.25, 128, 1);
+        byte[] bf16 = io.github.mobilenetj.reference.OnnxMobileNetWriter.writeBf16(Support.spec(small),
+                Support.weights(small)::values);
+        try (ai.onnxruntime.OrtSession.SessionOptions o = Support.ortOptions(1);
+             ai.onnxruntime.OrtSession s = OrtEnvironment.getEnvironment().createSession(bf16, o)) {
+            info.put("ortBf16", "session created");
+        } catch (ai.onnxruntime.OrtException e) {
+            info.put("ortBf16", e.getMessage());
+        }
+        info.put("ortInt8Optimized", ortOptimizedOps(Support.onnx(1.0, 224, "int8")));
+        Map<String, Object> int8 = new LinkedHashMap<>();
+        for (double alpha : new double[] {1.0, 0.25}) {
+            int resolution = alpha == 1.0 ? 224 : 128;
+            try (OursNet ours = new OursNet(alpha, resolution, 1, 1, "int8");
+                 OrtNet ort = new OrtNet(Support.onnx(alpha, resolution, "int8"), new long[] {1, 3, resolution, resolution},
+                         new long[] {1, Support.CLASSES}, 1)) {
+                int8.put("network alpha " + alpha + " " + resolution + " int8",
+                        compareInt8(ours.logits, MemorySegment.ofBuffer(ort.logitsBuffer()), alpha, resolution));
+            }
+        }
+        info.put("crossCheckOursVsOrtInt8", int8);
+    }
+
+    /** The operators of ORT's optimized model (ALL_OPT, 1 thread), counted by {@code domain.op_type}. */
+    private static Map<String, Integer> ortOptimizedOps(byte[] onnx) throws Exception {
+        Path file = Files.createTempFile("ort-optimized-", ".onnx");
+        try (ai.onnxruntime.OrtSession.SessionOptions o = Support.ortOptions(1)) {
+            o.setOptimizedModelFilePath(file.toString());
+            try (ai.onnxruntime.OrtSession s = OrtEnvironment.getEnvironment().createSession(onnx, o)) {
+                return io.github.mobilenetj.reference.OnnxOps.counts(Files.readAllBytes(file));
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * ours vs ORT on the same quantized network. They differ by design in one place: ORT holds each bias on the
+     * accumulator's int32 grid, we add the float bias (see QuantizedOrtCrossCheckTest), so a few u8 codes round the
+     * other way; ok means within one u8 step of every pooled feature times the classifier's weights.
+     */
+    private static Map<String, Object> compareInt8(MemorySegment ours, MemorySegment ort, double alpha, int resolution)
+            throws IOException {
+        Map<String, Object> r = compare(ours, ort);
+        var q = io.github.mobilenetj.reference.QuantizedMobileNet.read(Support.quantizedFile(alpha, resolution));
+        var fc = q.layers().getLast();
+        float sPool = q.layers().get(q.layers().size() - 2).outputScale();
+        float[] w = fc.dequantizedWeights();
+        int k = fc.shape()[1];
+        double l1 = 0;
+        for (int j = 0; j < fc.shape()[0]; j++) {
+            double a = 0;
+            for (int i = 0; i < k; i++) {
+                a += Math.abs(w[j * k + i]);
+            }
+            l1 = Math.max(l1, a);
+        }
+        double bound = sPool * l1;
+        r.put("bound", bound);
+        r.put("ok", (Double) r.get("maxAbsDiff") <= bound);
+        return r;
+    }
+
+    /**
      * Java heap bytes the calling thread allocates per run, from {@code ThreadMXBean.getCurrentThreadAllocatedBytes}
      * after a JIT warm-up: exact for the benchmark thread, unlike {@code -prof gc}, whose per-op figure also
      * includes JMH's own background allocation spread over the ops.
      */
     private static Map<String, Object> allocationCheck() throws Exception {
         Map<String, Object> r = new LinkedHashMap<>();
-        int warmup = Integer.getInteger("bench.alloc.warmup", 3000);
+        int warmup = Integer.getInteger("bench.alloc.warmup", 10000);
         int runs = Integer.getInteger("bench.alloc.runs", 1000);
-        try (OursNet ours = new OursNet(0.25, 128, 1, 1)) {
-            r.put("ours Session.run(MemorySegment, MemorySegment) alpha 0.25 128 batch 1", perRun(ours::run, warmup, runs));
+        for (String p : List.of("fp32", "bf16", "int8")) {
+            if (Precisions.problem(Support.precision(p)) != null) {
+                continue;
+            }
+            try (OursNet ours = new OursNet(0.25, 128, 1, 1, p)) {
+                r.put("ours Session.run(MemorySegment, MemorySegment) alpha 0.25 128 batch 1" + ("fp32".equals(p) ? "" : " " + p),
+                        perRun(ours::run, warmup, runs));
+            }
         }
         LayerCase fc = LayerCase.FC_1024to1000;
         try (OursLayer n = new OursLayer(fc, PixelLayout.CHW, 1); Arena arena = Arena.ofConfined()) {

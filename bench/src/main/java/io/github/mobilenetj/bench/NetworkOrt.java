@@ -1,7 +1,6 @@
 package io.github.mobilenetj.bench;
 
 import ai.onnxruntime.OrtException;
-import io.github.mobilenetj.model.ModelConfig;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,13 +40,16 @@ public class NetworkOrt {
     @Param({"1", "2"})
     public int threads;
 
+    /** fp32 (the float graph, BatchNorm folded) or int8 (the QDQ graph of NetworkOurs' quantized network). */
+    @Param({"fp32", "int8"})
+    public String precision;
+
     private OrtNet net;
 
     @Setup(Level.Trial)
     public void setUp() throws OrtException {
-        ModelConfig config = Support.config(Support.parseAlpha(alpha), resolution, 1);
-        net = new OrtNet(Support.onnx(config, Support.weights(config)), new long[] {1, 3, resolution, resolution},
-                new long[] {1, Support.CLASSES}, threads);
+        net = new OrtNet(Support.onnx(Support.parseAlpha(alpha), resolution, precision),
+                new long[] {1, 3, resolution, resolution}, new long[] {1, Support.CLASSES}, threads);
     }
 
     @Benchmark

@@ -40,11 +40,15 @@ public class NetworkOurs {
     @Param({"1", "2"})
     public int threads;
 
+    /** fp32, bf16 (needs AVX512-BF16/AMX) or int8 (the quantized network ORT's int8 peer runs too). */
+    @Param({"fp32", "bf16", "int8"})
+    public String precision;
+
     private OursNet net;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        net = new OursNet(Support.parseAlpha(alpha), resolution, 1, threads);
+        net = new OursNet(Support.parseAlpha(alpha), resolution, 1, threads, precision);
     }
 
     @Benchmark

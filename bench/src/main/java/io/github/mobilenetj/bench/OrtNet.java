@@ -22,6 +22,7 @@ final class OrtNet implements AutoCloseable {
     private final Map<String, OnnxTensor> inputs;
     private final Map<String, OnnxTensor> outputs;
     private final FloatBuffer logits;
+    private final FloatBuffer images;
 
     /** @param model a serialized ONNX model with one float input and one float output */
     OrtNet(byte[] model, long[] inputShape, long[] outputShape, int threads) throws OrtException {
@@ -34,7 +35,7 @@ final class OrtNet implements AutoCloseable {
             s = env.createSession(model, options);
             String inputName = s.getInputNames().iterator().next();
             String outputName = s.getOutputNames().iterator().next();
-            FloatBuffer images = Support.directFloats(product(inputShape));
+            images = Support.directFloats(product(inputShape));
             Support.fill(java.lang.foreign.MemorySegment.ofBuffer(images), Support.INPUT_SEED);
             logits = Support.directFloats(product(outputShape));
             in = OnnxTensor.createTensor(env, images, inputShape);
@@ -62,6 +63,11 @@ final class OrtNet implements AutoCloseable {
 
     float firstLogit() {
         return logits.get(0);
+    }
+
+    /** The input tensor's buffer (ORT reads it in place: writing it changes the next run's input). */
+    FloatBuffer inputBuffer() {
+        return images.duplicate();
     }
 
     /** The pinned output's buffer (the logits, or the layer output), filled by {@link #run()}. */

@@ -2,6 +2,7 @@ package io.github.mobilenetj.bench;
 
 import io.github.mobilenetj.model.MobileNetV1;
 import io.github.mobilenetj.model.ModelConfig;
+import io.github.mobilenetj.model.Precision;
 import io.github.mobilenetj.model.Session;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -22,9 +23,21 @@ final class OursNet implements AutoCloseable {
     final MemorySegment logits;
 
     OursNet(double alpha, int resolution, int batch, int threads) throws IOException {
+        this(alpha, resolution, batch, threads, "fp32");
+    }
+
+    /**
+     * @param precision {@code fp32}, {@code bf16} (throws {@link UnsupportedOperationException} on a CPU without
+     *                  bf16) or {@code int8} (the quantized file of {@link Support#quantizedFile}, as ORT's int8 peer)
+     */
+    OursNet(double alpha, int resolution, int batch, int threads, String precision) throws IOException {
         ModelConfig config = Support.config(alpha, resolution, batch);
-        MobileNetV1 m = Support.weights(config).build(MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution)
-                .classes(Support.CLASSES).maxBatchSize(batch).threads(threads));
+        Precision p = Support.precision(precision);
+        MobileNetV1 m = p == Precision.INT8
+                ? MobileNetV1.builder().maxBatchSize(batch).threads(threads).precision(p)
+                        .load(Support.quantizedFile(alpha, resolution))
+                : Support.weights(config).build(MobileNetV1.builder().widthMultiplier(alpha).resolution(resolution)
+                        .classes(Support.CLASSES).maxBatchSize(batch).threads(threads).precision(p));
         Session s = null;
         Arena a = null;
         try {
