@@ -100,7 +100,7 @@ def command(config, cell, files, args, iterations, warmup, json_out):
         return [args.java, "--enable-native-access=ALL-UNNAMED", "-cp", args.jar, "io.github.mobilenetj.bench.Latency",
                 "--engine", engine, "--precision", precision, "--weights", files.weights(a),
                 "--quantized", files.quantized(a, r), "--resolution", str(r), "--batch", str(b), "--threads", str(t),
-                "--iterations", str(iterations), "--warmup", str(warmup)]
+                "--iterations", str(iterations), "--warmup", str(warmup), "--warmup-ms", str(args.jvm_warmup_ms)]
     weights = files.quantized(a, r) if precision == "int8" else files.weights(a)
     return [args.native, "--weights", weights, "--alpha", a, "--resolution", str(r), "--classes", "1000",
             "--batch", str(b), "--threads", str(t), "--iterations", str(iterations), "--warmup", str(warmup),
@@ -156,6 +156,9 @@ def main(argv=None):
     ap.add_argument("--min-iterations", type=int, default=20)
     ap.add_argument("--max-iterations", type=int, default=3000)
     ap.add_argument("--min-warmup", type=int, default=10)
+    ap.add_argument("--jvm-warmup-ms", type=int, default=2000,
+                    help="ours and ORT warm up for at least this long as well, so that the JIT has compiled their Java "
+                         "side (thousands of runs when a run takes a millisecond); the C baseline needs no JIT")
     ap.add_argument("--workdir", default=None, help="where the weights files go (default: a temporary directory)")
     ap.add_argument("--label", default="", help="free text recorded in the output (e.g. 'run 1 of 2')")
     ap.add_argument("--out", required=True)

@@ -164,7 +164,7 @@ if [[ "$MODE" == quick ]]; then
   python_pytorch --iterations 5 --warmup 1 --min-runs 2
   interleaved --rounds 2 --iterations 10 --warmup 5
   precision "$RESULTS/precision.json" --cells 1.0:224:1:1 1.0:224:1:2 0.25:128:1:2 --rounds 1 --target-seconds 0.2 \
-    --min-iterations 10 --label "quick"
+    --min-iterations 10 --jvm-warmup-ms 300 --label "quick"
   log "JMH build benchmarks (quick)"
   run "$JAVA" -jar "$JAR" "$BUILD" -f 1 -wi 0 -i 1 -p threads=1 \
     -rf json -rff "$RESULTS/jmh-build.json" "${EXTRA[@]}" | tee "$RESULTS/jmh-build.log"

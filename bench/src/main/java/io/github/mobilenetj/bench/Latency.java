@@ -27,7 +27,7 @@ import java.util.Map;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.github.mobilenetj.bench.Latency
  *     --engine ours|ort --precision fp32|bf16|int8 --weights W.safetensors --quantized Q.int8.safetensors
- *     --resolution R [--batch 1] [--threads 1] [--iterations 200] [--warmup 50] [--json OUT]
+ *     --resolution R [--batch 1] [--threads 1] [--iterations 200] [--warmup 50] [--warmup-ms 0] [--json OUT]
  * </pre>
  *
  * <ul>
@@ -59,6 +59,9 @@ public final class Latency {
         int threads = Integer.parseInt(o.getOrDefault("threads", "1"));
         int iterations = Integer.parseInt(o.getOrDefault("iterations", "200"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "50"));
+        // The warm-up lasts at least this long too: the Java side of a run (FFM downcalls, argument binding) must be
+        // JIT-compiled before timing, which takes thousands of runs when each run is a millisecond.
+        warmupNanos = Long.parseLong(o.getOrDefault("warmup-ms", "0")) * 1_000_000L;
         Precision p = Support.precision(precision);
         Path weights = p == Precision.INT8 ? Path.of(required(o, "quantized")) : Path.of(required(o, "weights"));
         long[] nanos;
@@ -109,7 +112,29 @@ public final class Latency {
         }
     }
 
-    private static long[] timeOurs(MobileNetV1 model, int batch, int iterations, int warmup) {
+    private static long warmupNanos;
+
+    /** One run of the engine under test. */
+    private interface Run {
+        void run() throws OrtException;
+    }
+
+    /** Warms up for {@code warmup} runs and {@link #warmupNanos}, whichever is longer, then times {@code iterations} runs. */
+    private static long[] time(Run run, int iterations, int warmup) throws OrtException {
+        long warmUntil = System.nanoTime() + warmupNanos;
+        for (int i = 0; i < warmup || System.nanoTime() - warmUntil < 0; i++) {
+            run.run();
+        }
+        long[] nanos = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            nanos[i] = System.nanoTime() - t0;
+        }
+        return nanos;
+    }
+
+    private static long[] timeOurs(MobileNetV1 model, int batch, int iterations, int warmup) throws OrtException {
         var c = model.config();
         try (Arena arena = Arena.ofConfined(); Session session = model.newSession()) {
             MemorySegment input = arena.allocate((long) batch * c.imageSize() * Float.BYTES, 64);
@@ -117,16 +142,7 @@ public final class Latency {
             for (long i = 0; i < input.byteSize() / Float.BYTES; i++) {
                 input.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i * 0.001));
             }
-            long[] nanos = new long[iterations];
-            for (int i = 0; i < warmup + iterations; i++) {
-                long t0 = System.nanoTime();
-                session.run(input, logits);
-                long t1 = System.nanoTime();
-                if (i >= warmup) {
-                    nanos[i - warmup] = t1 - t0;
-                }
-            }
-            return nanos;
+            return time(() -> session.run(input, logits), iterations, warmup);
         }
     }
 
@@ -138,16 +154,7 @@ public final class Latency {
             for (int i = 0; i < in.capacity(); i++) {
                 in.put(i, (float) Math.sin(i * 0.001));
             }
-            long[] nanos = new long[iterations];
-            for (int i = 0; i < warmup + iterations; i++) {
-                long t0 = System.nanoTime();
-                net.run();
-                long t1 = System.nanoTime();
-                if (i >= warmup) {
-                    nanos[i - warmup] = t1 - t0;
-                }
-            }
-            return nanos;
+            return time(net::run, iterations, warmup);
         }
     }
 

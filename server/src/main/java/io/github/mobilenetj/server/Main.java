@@ -134,6 +134,9 @@ public final class Main {
                 if (!o.naive) {
                     b.threads(o.threads); // naive: the default, every core
                 }
+                if (o.precision != null) {
+                    b.precision(o.precision);
+                }
                 MobileNetV1 model;
                 if (source.random()) {
                     model = b.widthMultiplier(source.alpha()).resolution(source.resolution()).classes(source.classes()).build();

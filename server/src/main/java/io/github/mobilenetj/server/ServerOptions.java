@@ -1,6 +1,7 @@
 package io.github.mobilenetj.server;
 
 import io.github.mobilenetj.model.MobileNetV1;
+import io.github.mobilenetj.model.Precision;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,9 @@ final class ServerOptions {
               --port N                     port (default 8000; 0 = any free port, printed at start)
               --workers K                  inference workers per model (default: processors / threads)
               --threads T                  OpenMP threads per worker (default 1); K x T <= processors
+              --precision P                fp32, bf16 or int8 for every model (default: what each file holds:
+                                           a quantized file is int8, others fp32); int8 needs a quantized file,
+                                           or 'bundled' (its INT8 version); bf16 needs AVX512-BF16, AMX or FEAT_BF16
               --max-batch B                largest micro-batch (default 1)
               --max-queue-delay-us D       wait up to D us for a batch to fill (default 0)
               --queue N                    images queued per model before 429 (default max(16, 4 x K x B))
@@ -52,6 +56,8 @@ final class ServerOptions {
     final List<ModelSource> models = new ArrayList<>();
     int workers;
     int threads = 1;
+    /** Null: each model at the precision its file holds. */
+    Precision precision;
     int maxBatch = 1;
     long maxQueueDelayMicros;
     int queue;
@@ -92,6 +98,12 @@ final class ServerOptions {
                 case "--port" -> o.port = (int) number(arg, value, 0, 65535);
                 case "--workers" -> o.workers = (int) number(arg, value, 1, MobileNetV1.maxThreads());
                 case "--threads" -> o.threads = (int) number(arg, value, 1, MobileNetV1.maxThreads());
+                case "--precision" -> o.precision = switch (value.toLowerCase(Locale.ROOT)) {
+                    case "fp32" -> Precision.FP32;
+                    case "bf16" -> Precision.BF16;
+                    case "int8" -> Precision.INT8;
+                    default -> throw new IllegalArgumentException("--precision is fp32, bf16 or int8, got '" + value + "'");
+                };
                 case "--max-batch" -> o.maxBatch = (int) number(arg, value, 1, 1024);
                 case "--max-queue-delay-us" -> o.maxQueueDelayMicros = number(arg, value, 0, 10_000_000);
                 case "--queue" -> o.queue = (int) number(arg, value, 1, 1 << 20);
