@@ -570,11 +570,14 @@ def precision_section(run, repeat, machine, jmh):
            "`--precision bf16` (bf16 tensors). ✓/✗: the issue's targets (bf16 ≤ 0.55 × ORT fp32; int8 ≤ 0.38 × ORT "
            "fp32 and ≤ 1.0 × ORT int8; ours/C ≤ 1.03).", ""]
     load = [x["loadavg"][0] for c in run["cells"] for x in c["rounds"] if x.get("loadavg")]
-    facts = [f"CPU: {run.get('cpu') or DASH}", f"{run.get('rounds')} rounds per cell, ~{run.get('target_seconds')} s "
-             f"timed per measurement", f"{run.get('seconds', 0) / 60:.0f} min"]
+    facts = [f"CPU: {run.get('cpu') or DASH}", f"started {run.get('date') or DASH}",
+             f"{run.get('rounds')} rounds per cell, ~{run.get('target_seconds')} s timed per measurement",
+             f"{run.get('seconds', 0) / 60:.0f} min"]
     if load:
+        threads = max(int(c["threads"]) for c in run["cells"])
         facts.append(f"1-minute load average during the run {min(load):.1f}–{max(load):.1f} (median "
-                     f"{statistics.median(load):.1f}) on {os.cpu_count()} logical CPUs: other jobs shared the machine")
+                     f"{statistics.median(load):.1f}) on {os.cpu_count()} logical CPUs, the measured processes "
+                     f"(up to {threads} busy threads) included")
     out += ["Run: " + "; ".join(facts) + ".", ""]
     unavailable = dict(run.get("unavailable") or {})
     for c in run["cells"]:
