@@ -92,11 +92,15 @@ if [ "$check" = 1 ]; then
     done
   fi
   is_jdk25 "${JAVA_HOME:-}" || { echo "build-mingw.sh: no JDK 25 found; set JAVA_HOME" >&2; exit 1; }
+  # NativeCheckData needs the library and its test fixtures (TestWeights).
   classes="${MOBILENETJ_CLASSES:-$root/target/classes}"
-  if [ ! -f "$classes/io/github/mobilenetj/model/MobileNetV1.class" ]; then
-    echo "build-mingw.sh: compiling the library (mvn -q -B -DskipTests compile)"
-    (cd "$root" && JAVA_HOME=$JAVA_HOME mvn -q -B -DskipTests compile)
+  test_classes="$(dirname "$classes")/test-classes"
+  if [ ! -f "$classes/io/github/mobilenetj/model/MobileNetV1.class" ] \
+      || [ ! -f "$test_classes/io/github/mobilenetj/model/TestWeights.class" ]; then
+    echo "build-mingw.sh: compiling the library and its test fixtures (mvn -q -B -DskipTests test-compile)"
+    (cd "$root" && JAVA_HOME=$JAVA_HOME mvn -q -B -DskipTests test-compile)
     classes="$root/target/classes"
+    test_classes="$root/target/test-classes"
   fi
   linux_jar="$repo/org/bytedeco/dnnl/$version/dnnl-$version-linux-x86_64.jar"
   [ -f "$linux_jar" ] || { echo "build-mingw.sh: $linux_jar missing (mvn -B verify fetches it)" >&2; exit 1; }
@@ -104,7 +108,7 @@ if [ "$check" = 1 ]; then
   for case in "1.0 224 1000 1 42" "0.5 160 1000 2 7"; do
     set -- $case
     dir="$out/check/a$1_r$2_b$4"
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$classes:$linux_jar" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$classes:$test_classes:$linux_jar" \
       "$here/NativeCheckData.java" "$dir" "$@" >/dev/null
     rel="check\\a$1_r$2_b$4"
     if (cd "$out" && WINEDLLOVERRIDES="opencl=d" "$wine" ./mobilenet_bench.exe --weights "$rel\\weights.safetensors" \
