@@ -11,7 +11,7 @@ Inputs (any may be missing; the tables then show a dash):
   pytorch-python.json  pytorch_python.py (Debian's Python PyTorch 1.13)
   interleaved.json  interleaved.py: ours (CLI latency) and the native C baseline alternating, same weights
   precision.json, precision-repeat.json  precision.py: ours fp32/bf16/int8, ORT fp32/int8, native f32/bf16/int8
-                  interleaved round by round (the precision table; the repeat shows the run-to-run spread)
+                  interleaved round by round (the precision table; the second run shows the run-to-run spread)
   jmh-precision.json, jmh-precision-ort.json  NetworkOurs/BatchOurs at bf16/int8 and NetworkOrt/BatchOrt at int8
                   under JMH, α 1.0, 224 (full mode)
   machine.json    MachineInfo: CPU, JDK, oneDNN/ORT versions and ISA, kernels, cross-check, exact allocation
@@ -599,7 +599,7 @@ def precision_section(run, repeat, machine, jmh):
             text = f"- {name} (target ≤ {x['target']}): **{x['median']:.3f}** " + \
                    ("met" if x["median"] <= x["target"] else "**missed**") + f", per round {x['min']:.2f}–{x['max']:.2f}"
             if y:
-                text += f"; repeat run {y['median']:.3f} ({y['min']:.2f}–{y['max']:.2f})"
+                text += f"; second run {y['median']:.3f} ({y['min']:.2f}–{y['max']:.2f})"
             lines.append(text)
         if lines:
             out += ["At α 1.0, 224, batch 1, 2 threads (the issue's targets):", ""] + lines + [""]
@@ -616,10 +616,11 @@ def precision_section(run, repeat, machine, jmh):
         rows = [[cell_name(c)] + [f_ratio(c["ratios"].get(name), with_range=False) for name, _ in PREC_TARGETS]
                 for c in repeat["cells"]]
         load2 = [x["loadavg"][0] for c in repeat["cells"] for x in c["rounds"] if x.get("loadavg")]
-        out += ["### The same comparison run again (medians only)", "",
-                f"A second full run right after the first ({repeat.get('seconds', 0) / 60:.0f} min"
+        out += ["### The comparison run again (medians only)", "",
+                f"A second run ({repeat.get('label') or 'repeat'}, started {repeat.get('date') or DASH}, "
+                f"{repeat.get('rounds')} rounds per cell, {repeat.get('seconds', 0) / 60:.0f} min"
                 + (f", load average {min(load2):.1f}–{max(load2):.1f}" if load2 else "") + "): how far a figure moves "
-                "from one run to the next on this shared machine.", "",
+                "from one run to the next on this shared machine, and any cells the first run did not cover.", "",
                 table(["α-res batch threads"] + [t for _, t in PREC_TARGETS], rows), ""]
     out += jmh_precision_table(jmh)
     if machine:
